@@ -1,0 +1,240 @@
+// The only file that knows Python: checks array layouts, releases the GIL,
+// dispatches on dtype and hands raw pointers to the engine. It knows nothing of
+// k-means beyond the engine's signatures; validation belongs to the Python layer.
+#include <pybind11/functional.h>
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <string>
+
+#include "quickmeans/elkan.hpp"
+#include "quickmeans/kernels.hpp"
+#include "quickmeans/kmeanspp.hpp"
+#include "quickmeans/lloyd.hpp"
+#include "quickmeans/stats.hpp"
+#include "quickmeans/transform.hpp"
+
+namespace py = pybind11;
+namespace qm = quickmeans;
+using qm::index_t;
+
+namespace {
+
+template <class T>
+qm::DenseView<T> dense(const py::array& a, const char* name) {
+    if (a.ndim() != 2) throw py::value_error(std::string(name) + " must be 2-D");
+    if (!py::isinstance<py::array_t<T>>(a) || !(a.flags() & py::array::c_style))
+        throw py::type_error(std::string(name) + " must be a C-contiguous array of the fit dtype");
+    return qm::DenseView<T>{static_cast<const T*>(a.data()), a.shape(0), a.shape(1)};
+}
+
+// nullptr means unit weights.
+const double* weights(const py::object& w, index_t n) {
+    if (w.is_none()) return nullptr;
+    auto a = py::reinterpret_borrow<py::array>(w);
+    if (!py::isinstance<py::array_t<double>>(a) || a.ndim() != 1 || a.shape(0) != n ||
+        !(a.flags() & py::array::c_style))
+        throw py::type_error("sample_weight must be a contiguous float64 array of n_samples values");
+    return static_cast<const double*>(a.data());
+}
+
+qm::RunControl control(int n_threads, const py::object& on_iteration) {
+    qm::RunControl rc;
+    rc.n_threads = n_threads < 1 ? 1 : n_threads;
+    rc.stop_requested = [] {
+        py::gil_scoped_acquire gil;
+        return PyErr_CheckSignals() != 0;
+    };
+    if (!on_iteration.is_none()) {
+        py::function callback = on_iteration;
+        rc.on_iteration = [callback](int iteration, double inertia) {
+            py::gil_scoped_acquire gil;
+            callback(iteration, inertia);
+        };
+    }
+    return rc;
+}
+
+// Runs f with the GIL released; a stop request becomes the pending Python error.
+template <class F>
+void without_gil(F&& f) {
+    bool interrupted = false;
+    {
+        py::gil_scoped_release release;
+        try {
+            f();
+        } catch (const qm::Interrupted&) {
+            interrupted = true;
+        }
+    }
+    if (interrupted) throw py::error_already_set();
+}
+
+template <class T>
+py::tuple fit_typed(const py::array& X, const py::object& sample_weight, const py::array& init,
+                    const std::string& algorithm, int max_iter, double tol, int n_threads,
+                    const py::object& on_iteration) {
+    const auto x = dense<T>(X, "X");
+    const auto c0 = dense<T>(init, "init");
+    if (c0.d != x.d) throw py::value_error("init has a different number of features than X");
+    const index_t k = c0.n;
+    const double* w = weights(sample_weight, x.n);
+    py::array_t<T> centers({k, x.d});
+    std::copy(c0.data, c0.data + k * x.d, centers.mutable_data());
+    py::array_t<qm::label_t> labels(x.n);
+    qm::FitSummary summary;
+    qm::RunControl rc = control(n_threads, on_iteration);
+    T* cp = centers.mutable_data();
+    qm::label_t* lp = labels.mutable_data();
+    if (algorithm == "lloyd") {
+        without_gil([&] { summary = qm::lloyd(x, w, cp, k, lp, max_iter, tol, rc); });
+    } else if (algorithm == "elkan") {
+        without_gil([&] { summary = qm::elkan(x, w, cp, k, lp, max_iter, tol, rc); });
+    } else {
+        throw py::value_error("unknown algorithm: " + algorithm);
+    }
+    return py::make_tuple(centers, labels, summary.inertia, summary.n_iter);
+}
+
+template <class T>
+py::tuple kmeans_plusplus_typed(const py::array& X, const py::object& sample_weight, index_t n_clusters,
+                                index_t first, const py::array_t<double, py::array::c_style>& uniforms,
+                                int n_threads) {
+    const auto x = dense<T>(X, "X");
+    const double* w = weights(sample_weight, x.n);
+    if (first < 0 || first >= x.n) throw py::value_error("first center index out of range");
+    if (uniforms.ndim() != 2 || uniforms.shape(0) != std::max<index_t>(n_clusters - 1, 0))
+        throw py::value_error("uniforms must have shape (n_clusters - 1, n_trials)");
+    const index_t n_trials = uniforms.shape(1);
+    py::array_t<T> centers({n_clusters, x.d});
+    py::array_t<std::int64_t> indices(n_clusters);
+    qm::RunControl rc = control(n_threads, py::none());
+    T* cp = centers.mutable_data();
+    std::int64_t* ip = indices.mutable_data();
+    const double* u = uniforms.data();
+    without_gil([&] { qm::kmeans_plusplus(x, w, n_clusters, first, u, n_trials, cp, ip, rc); });
+    return py::make_tuple(centers, indices);
+}
+
+template <class T>
+py::array predict_typed(const py::array& X, const py::array& centers, int n_threads) {
+    const auto x = dense<T>(X, "X");
+    const auto c = dense<T>(centers, "centers");
+    py::array_t<qm::label_t> labels(x.n);
+    qm::label_t* lp = labels.mutable_data();
+    without_gil([&] { qm::assign_labels(x, c.data, c.n, lp, n_threads); });
+    return labels;
+}
+
+template <class T>
+double inertia_typed(const py::array& X, const py::object& sample_weight, const py::array& centers,
+                     const py::array_t<qm::label_t, py::array::c_style>& labels, int n_threads) {
+    const auto x = dense<T>(X, "X");
+    const auto c = dense<T>(centers, "centers");
+    if (labels.ndim() != 1 || labels.shape(0) != x.n) throw py::value_error("labels must have n_samples values");
+    const double* w = weights(sample_weight, x.n);
+    const qm::label_t* lp = labels.data();
+    for (index_t i = 0; i < x.n; ++i)
+        if (lp[i] < 0 || lp[i] >= c.n) throw py::value_error("labels out of range");
+    double result = 0.0;
+    without_gil([&] { result = qm::inertia(x, w, c.data, lp, n_threads); });
+    return result;
+}
+
+template <class T>
+py::array transform_typed(const py::array& X, const py::array& centers, int n_threads) {
+    const auto x = dense<T>(X, "X");
+    const auto c = dense<T>(centers, "centers");
+    py::array_t<T> out({x.n, c.n});
+    T* op = out.mutable_data();
+    without_gil([&] { qm::center_distances(x, c.data, c.n, op, n_threads); });
+    return out;
+}
+
+template <class T>
+bool all_finite_typed(const py::array& X, int n_threads) {
+    if (!(X.flags() & py::array::c_style)) throw py::type_error("array must be C-contiguous");
+    const T* p = static_cast<const T*>(X.data());
+    const index_t size = X.size();
+    bool ok = true;
+    without_gil([&] { ok = qm::all_finite(p, size, n_threads); });
+    return ok;
+}
+
+template <class T>
+double mean_variance_typed(const py::array& X, int n_threads) {
+    const auto x = dense<T>(X, "X");
+    double v = 0.0;
+    without_gil([&] { v = qm::mean_feature_variance(x, n_threads); });
+    return v;
+}
+
+bool is_float32(const py::array& a) { return py::isinstance<py::array_t<float>>(a); }
+bool is_float64(const py::array& a) { return py::isinstance<py::array_t<double>>(a); }
+
+// Calls the float32 or float64 instance of a typed binding by X's dtype.
+#define QM_DISPATCH(X, call_f32, call_f64)                                         \
+    do {                                                                           \
+        if (is_float32(X)) return call_f32;                                        \
+        if (is_float64(X)) return call_f64;                                        \
+        throw py::type_error("X must be float32 or float64");                      \
+    } while (0)
+
+}  // namespace
+
+PYBIND11_MODULE(_core, m) {
+    m.doc() = "quickmeans native engine (C++17, OpenMP)";
+
+    m.def("fit", [](const py::array& X, const py::object& sample_weight, const py::array& init,
+                    const std::string& algorithm, int max_iter, double tol, int n_threads,
+                    const py::object& on_iteration) -> py::tuple {
+        QM_DISPATCH(X, fit_typed<float>(X, sample_weight, init, algorithm, max_iter, tol, n_threads, on_iteration),
+                    fit_typed<double>(X, sample_weight, init, algorithm, max_iter, tol, n_threads, on_iteration));
+    }, py::arg("X"), py::arg("sample_weight"), py::arg("init"), py::arg("algorithm"), py::arg("max_iter"),
+       py::arg("tol"), py::arg("n_threads"), py::arg("on_iteration") = py::none());
+
+    m.def("kmeans_plusplus", [](const py::array& X, const py::object& sample_weight, index_t n_clusters,
+                                index_t first, const py::array_t<double, py::array::c_style>& uniforms,
+                                int n_threads) -> py::tuple {
+        QM_DISPATCH(X, kmeans_plusplus_typed<float>(X, sample_weight, n_clusters, first, uniforms, n_threads),
+                    kmeans_plusplus_typed<double>(X, sample_weight, n_clusters, first, uniforms, n_threads));
+    }, py::arg("X"), py::arg("sample_weight"), py::arg("n_clusters"), py::arg("first"), py::arg("uniforms"),
+       py::arg("n_threads"));
+
+    m.def("predict", [](const py::array& X, const py::array& centers, int n_threads) -> py::array {
+        QM_DISPATCH(X, predict_typed<float>(X, centers, n_threads), predict_typed<double>(X, centers, n_threads));
+    }, py::arg("X"), py::arg("centers"), py::arg("n_threads"));
+
+    m.def("inertia", [](const py::array& X, const py::object& sample_weight, const py::array& centers,
+                        const py::array_t<qm::label_t, py::array::c_style>& labels, int n_threads) -> double {
+        QM_DISPATCH(X, inertia_typed<float>(X, sample_weight, centers, labels, n_threads),
+                    inertia_typed<double>(X, sample_weight, centers, labels, n_threads));
+    }, py::arg("X"), py::arg("sample_weight"), py::arg("centers"), py::arg("labels"), py::arg("n_threads"));
+
+    m.def("transform", [](const py::array& X, const py::array& centers, int n_threads) -> py::array {
+        QM_DISPATCH(X, transform_typed<float>(X, centers, n_threads), transform_typed<double>(X, centers, n_threads));
+    }, py::arg("X"), py::arg("centers"), py::arg("n_threads"));
+
+    m.def("all_finite", [](const py::array& X, int n_threads) -> bool {
+        QM_DISPATCH(X, all_finite_typed<float>(X, n_threads), all_finite_typed<double>(X, n_threads));
+    }, py::arg("X"), py::arg("n_threads"));
+
+    m.def("mean_feature_variance", [](const py::array& X, int n_threads) -> double {
+        QM_DISPATCH(X, mean_variance_typed<float>(X, n_threads), mean_variance_typed<double>(X, n_threads));
+    }, py::arg("X"), py::arg("n_threads"));
+
+    m.def("has_openmp", &qm::has_openmp);
+    m.def("max_threads", &qm::max_threads);
+    m.def("simd_level", [] { return std::string(qm::active_kernels().name); });
+    m.def("simd_levels", [] {
+        int count = 0;
+        const char* const* names = qm::available_simd_levels(&count);
+        std::vector<std::string> out(names, names + count);
+        return out;
+    });
+    m.def("set_simd_level", [](const std::string& name) {
+        if (!qm::select_simd_level(name.c_str()))
+            throw py::value_error("SIMD level '" + name + "' is unknown or not supported by this CPU");
+    }, py::arg("name"));
+}

@@ -1,0 +1,148 @@
+// update_centers: weighted means of the samples of each cluster, with empty
+// clusters relocated as scikit-learn does. Per-cluster sums are accumulated in
+// double in a fixed number of row slots (independent of the thread count) and
+// reduced in slot order, so results do not depend on how many threads ran.
+#pragma once
+
+#include <algorithm>
+#include <numeric>
+#include <vector>
+
+#include "quickmeans/common.hpp"
+#include "quickmeans/distance.hpp"
+#include "quickmeans/parallel.hpp"
+
+namespace quickmeans {
+
+class ClusterSums {
+public:
+    ClusterSums(index_t n, index_t k, index_t d) : k_(k), d_(d) {
+        // Bounded memory: at most 64 slots and about 16 MiB of partial sums.
+        const index_t per_slot = k * (d + 1) * static_cast<index_t>(sizeof(double));
+        const index_t by_memory = std::max<index_t>(1, (16 << 20) / std::max<index_t>(1, per_slot));
+        const index_t by_rows = std::max<index_t>(1, n / 1024);
+        split_ = RangeSplit{n, std::min<index_t>({64, by_memory, by_rows})};
+        partial_.resize(static_cast<size_t>(split_.parts * k * (d + 1)));
+        sums_.resize(static_cast<size_t>(k * d));
+        weights_.resize(static_cast<size_t>(k));
+    }
+
+    const RangeSplit& slots() const { return split_; }
+
+    // Adds rows [begin, end) of slot s (which must cover them) to its partial sums.
+    template <class T>
+    void add_rows(index_t s, const DenseView<T>& x, const double* sample_weight, const label_t* labels,
+                  index_t begin, index_t end) {
+        double* sums = slot_sums(s);
+        double* weights = sums + k_ * d_;
+        for (index_t i = begin; i < end; ++i) {
+            const double w = weight_of(sample_weight, i);
+            double* acc = sums + static_cast<index_t>(labels[i]) * d_;
+            const T* xi = x.row(i);
+            for (index_t j = 0; j < d_; ++j) acc[j] += w * static_cast<double>(xi[j]);
+            weights[labels[i]] += w;
+        }
+    }
+
+    void clear_slot(index_t s) {
+        double* p = slot_sums(s);
+        std::fill(p, p + k_ * (d_ + 1), 0.0);
+    }
+
+    // Totals over slots, in slot order.
+    void reduce(int n_threads) {
+        const index_t total = k_ * (d_ + 1);
+        const index_t pieces = std::max<index_t>(1, std::min<index_t>(4 * n_threads, total / 4096));
+        const RangeSplit split{total, pieces};
+        parallel_for(pieces, n_threads, [&](index_t p) {
+            for (index_t e = split.begin(p); e < split.end(p); ++e) {
+                double acc = 0.0;
+                for (index_t s = 0; s < split_.parts; ++s) acc += partial_[static_cast<size_t>(s * total + e)];
+                if (e < k_ * d_) sums_[static_cast<size_t>(e)] = acc;
+                else weights_[static_cast<size_t>(e - k_ * d_)] = acc;
+            }
+        });
+    }
+
+    double* sums() { return sums_.data(); }
+    double* weights() { return weights_.data(); }
+
+private:
+    double* slot_sums(index_t s) { return partial_.data() + s * k_ * (d_ + 1); }
+
+    index_t k_, d_;
+    RangeSplit split_{0, 1};
+    std::vector<double> partial_;
+    std::vector<double> sums_;
+    std::vector<double> weights_;
+};
+
+// Moves each empty cluster (zero total weight) to one of the samples farthest from
+// their own center: farthest first, ties to the lower sample index, empty clusters
+// in increasing order. Works on the sums before averaging, like scikit-learn.
+template <class T>
+void relocate_empty_clusters(const DenseView<T>& x, const double* sample_weight, const T* old_centers,
+                             const label_t* labels, index_t k, double* sums, double* weights,
+                             int n_threads) {
+    std::vector<index_t> empty;
+    for (index_t c = 0; c < k; ++c)
+        if (weights[c] == 0.0) empty.push_back(c);
+    if (empty.empty()) return;
+
+    const index_t n = x.n, d = x.d;
+    std::vector<double> dist(static_cast<size_t>(n));
+    const RangeSplit split{n, std::max<index_t>(1, std::min<index_t>(n, 256))};
+    parallel_for(split.parts, n_threads, [&](index_t p) {
+        for (index_t i = split.begin(p); i < split.end(p); ++i)
+            dist[static_cast<size_t>(i)] = squared_distance(x.row(i), old_centers + labels[i] * d, d);
+    });
+    if (*std::max_element(dist.begin(), dist.end()) == 0.0) return;  // fewer distinct points than k
+
+    const index_t n_far = std::min<index_t>(static_cast<index_t>(empty.size()), n);
+    std::vector<index_t> order(static_cast<size_t>(n));
+    std::iota(order.begin(), order.end(), index_t(0));
+    std::partial_sort(order.begin(), order.begin() + n_far, order.end(), [&](index_t a, index_t b) {
+        const double da = dist[static_cast<size_t>(a)], db = dist[static_cast<size_t>(b)];
+        return da > db || (da == db && a < b);
+    });
+    for (index_t e = 0; e < n_far; ++e) {
+        const index_t target = empty[static_cast<size_t>(e)];
+        const index_t far = order[static_cast<size_t>(e)];
+        const index_t source = labels[far];
+        const double w = weight_of(sample_weight, far);
+        const T* xf = x.row(far);
+        for (index_t j = 0; j < d; ++j) {
+            sums[source * d + j] -= w * static_cast<double>(xf[j]);
+            sums[target * d + j] = w * static_cast<double>(xf[j]);
+        }
+        weights[target] = w;
+        weights[source] -= w;
+    }
+}
+
+// centers = sums / weights; a cluster still without weight takes the center of
+// the heaviest cluster (as scikit-learn does), rather than the origin.
+template <class T>
+void average_centers(const double* sums, const double* weights, index_t k, index_t d, T* centers) {
+    const index_t heaviest = std::max_element(weights, weights + k) - weights;
+    for (index_t c = 0; c < k; ++c) {
+        const index_t from = weights[c] > 0.0 ? c : heaviest;
+        const double w = weights[from] > 0.0 ? weights[from] : 1.0;
+        for (index_t j = 0; j < d; ++j) centers[c * d + j] = static_cast<T>(sums[from * d + j] / w);
+    }
+}
+
+// Sum over clusters of the squared shift of each center, in double.
+template <class T>
+double squared_center_shift(const T* old_centers, const T* new_centers, index_t k, index_t d,
+                            double* per_center = nullptr) {
+    double total = 0.0;
+    for (index_t c = 0; c < k; ++c) {
+        const double s = squared_distance(old_centers + c * d, new_centers + c * d, d);
+        if (per_center) per_center[c] = s;
+        total += s;
+    }
+    return total;
+}
+
+}  // namespace quickmeans

@@ -1,0 +1,210 @@
+// Elkan's algorithm: the same iterations as Lloyd (same labels, centers and n_iter
+// from the same init) while skipping most distance computations with triangle
+// inequality bounds: one upper bound per sample, one lower bound per (sample,
+// center), and half the distances between centers.
+//
+// Bounds only decide what may be skipped, with a small relative slack so that
+// rounding can never skip the true nearest center; the choice between remaining
+// candidates uses the engine's exact squared distance, as Lloyd does.
+#pragma once
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "quickmeans/centers.hpp"
+#include "quickmeans/common.hpp"
+#include "quickmeans/distance.hpp"
+#include "quickmeans/inertia.hpp"
+#include "quickmeans/parallel.hpp"
+
+namespace quickmeans {
+
+template <class T>
+class ElkanBounds {
+public:
+    ElkanBounds(const DenseView<T>& x, index_t k)
+        : x_(x), k_(k), upper_(static_cast<size_t>(x.n)), upper_sq_(static_cast<size_t>(x.n)),
+          tight_(static_cast<size_t>(x.n)), lower_(static_cast<size_t>(x.n * k)),
+          center_dist_(static_cast<size_t>(k * k)), half_min_(static_cast<size_t>(k)),
+          shift_(static_cast<size_t>(k)) {}
+
+    // Distances between centers; half of the nearest other center per center.
+    void set_centers(const T* centers, int n_threads) {
+        centers_ = centers;
+        const index_t d = x_.d;
+        parallel_for(k_, n_threads, [&](index_t a) {
+            double nearest = std::numeric_limits<double>::infinity();
+            for (index_t b = 0; b < k_; ++b) {
+                const double dist = a == b ? 0.0 : std::sqrt(squared_distance(centers + a * d, centers + b * d, d));
+                center_dist_[static_cast<size_t>(a * k_ + b)] = dist;
+                if (a != b && dist < nearest) nearest = dist;
+            }
+            half_min_[static_cast<size_t>(a)] = 0.5 * nearest;
+        });
+    }
+
+    // First assignment: exact nearest center, computing only what the
+    // center-center distances cannot rule out.
+    void init_rows(index_t begin, index_t end, label_t* labels) {
+        for (index_t i = begin; i < end; ++i) {
+            index_t best = 0;
+            double best_sq = dist_sq(i, 0);
+            double u = std::sqrt(best_sq);
+            set_lower(i, 0, u);
+            for (index_t c = 1; c < k_; ++c) {
+                if (may_skip(u, 0.5 * cdist(best, c))) {
+                    lower_[static_cast<size_t>(i * k_ + c)] = 0;
+                    continue;
+                }
+                const double sq = dist_sq(i, c);
+                const double dist = std::sqrt(sq);
+                set_lower(i, c, dist);
+                if (sq < best_sq) {
+                    best_sq = sq;
+                    best = c;
+                    u = dist;
+                }
+            }
+            labels[i] = static_cast<label_t>(best);
+            upper_[static_cast<size_t>(i)] = u;
+            upper_sq_[static_cast<size_t>(i)] = best_sq;
+            tight_[static_cast<size_t>(i)] = 1;
+        }
+    }
+
+    // Reassigns rows [begin, end) with the current centers; returns label changes.
+    index_t assign_rows(index_t begin, index_t end, label_t* labels) {
+        index_t changed = 0;
+        for (index_t i = begin; i < end; ++i) {
+            index_t a = labels[i];
+            double u = upper_[static_cast<size_t>(i)];
+            if (may_skip(u, half_min_[static_cast<size_t>(a)])) continue;
+            bool tight = tight_[static_cast<size_t>(i)] != 0;
+            double u_sq = upper_sq_[static_cast<size_t>(i)];
+            const index_t start = a;
+            for (index_t c = 0; c < k_; ++c) {
+                if (c == a) continue;
+                if (may_skip(u, lower(i, c)) || may_skip(u, 0.5 * cdist(a, c))) continue;
+                if (!tight) {
+                    u_sq = dist_sq(i, a);
+                    u = std::sqrt(u_sq);
+                    set_lower(i, a, u);
+                    tight = true;
+                    if (may_skip(u, lower(i, c)) || may_skip(u, 0.5 * cdist(a, c))) continue;
+                }
+                const double sq = dist_sq(i, c);
+                const double dist = std::sqrt(sq);
+                set_lower(i, c, dist);
+                if (sq < u_sq || (sq == u_sq && c < a)) {
+                    a = c;
+                    u = dist;
+                    u_sq = sq;
+                }
+            }
+            labels[i] = static_cast<label_t>(a);
+            upper_[static_cast<size_t>(i)] = u;
+            upper_sq_[static_cast<size_t>(i)] = u_sq;
+            tight_[static_cast<size_t>(i)] = tight;
+            changed += a != start;
+        }
+        return changed;
+    }
+
+    // After centers moved from old to new: loosen the bounds by each center's shift.
+    void move_centers(const T* old_centers, const T* new_centers, const label_t* labels, int n_threads) {
+        const index_t d = x_.d;
+        for (index_t c = 0; c < k_; ++c)
+            shift_[static_cast<size_t>(c)] = std::sqrt(squared_distance(old_centers + c * d, new_centers + c * d, d));
+        const RangeSplit chunks = fixed_chunks(x_.n);
+        parallel_for(chunks.parts, n_threads, [&](index_t p) {
+            for (index_t i = chunks.begin(p); i < chunks.end(p); ++i) {
+                const double s = shift_[static_cast<size_t>(labels[i])];
+                if (s > 0) {
+                    upper_[static_cast<size_t>(i)] += s;
+                    tight_[static_cast<size_t>(i)] = 0;
+                }
+                T* l = lower_.data() + i * k_;
+                for (index_t c = 0; c < k_; ++c) {
+                    const double v = static_cast<double>(l[c]) - shift_[static_cast<size_t>(c)];
+                    l[c] = round_down(v > 0 ? v : 0.0);
+                }
+            }
+        });
+    }
+
+private:
+    // Skip only when the bound is clearly larger: the slack absorbs the rounding
+    // of bounds kept over many iterations, and equality is never skipped, so the
+    // lower index still wins ties.
+    static bool may_skip(double upper, double bound) { return upper * (1.0 + 1e-10) < bound; }
+
+    static T round_down(double v) {
+        T r = static_cast<T>(v);
+        if (static_cast<double>(r) > v) r = std::nextafter(r, T(0));
+        return r;
+    }
+
+    double dist_sq(index_t i, index_t c) const { return squared_distance(x_.row(i), centers_ + c * x_.d, x_.d); }
+    double cdist(index_t a, index_t b) const { return center_dist_[static_cast<size_t>(a * k_ + b)]; }
+    double lower(index_t i, index_t c) const { return static_cast<double>(lower_[static_cast<size_t>(i * k_ + c)]); }
+    void set_lower(index_t i, index_t c, double v) { lower_[static_cast<size_t>(i * k_ + c)] = round_down(v); }
+
+    DenseView<T> x_;
+    index_t k_;
+    const T* centers_ = nullptr;
+    std::vector<double> upper_, upper_sq_;
+    std::vector<char> tight_;
+    std::vector<T> lower_;  // in the data dtype, rounded down: n x k is Elkan's memory cost
+    std::vector<double> center_dist_, half_min_, shift_;
+};
+
+template <class T>
+FitSummary elkan(const DenseView<T>& x, const double* sample_weight, T* centers, index_t k, label_t* labels,
+                 int max_iter, double tol, const RunControl& control) {
+    const index_t d = x.d;
+    const int threads = control.n_threads;
+    ElkanBounds<T> bounds(x, k);
+    ClusterSums sums(x.n, k, d);
+    const RangeSplit& slots = sums.slots();
+    std::vector<T> next(static_cast<size_t>(k * d));
+    std::vector<index_t> changed(static_cast<size_t>(slots.parts));
+
+    bool strict = false;
+    int iter = 0;
+    for (; iter < max_iter; ++iter) {
+        control.check_stop();
+        if (iter == 0) bounds.set_centers(centers, threads);
+        parallel_for(slots.parts, threads, [&](index_t s) {
+            sums.clear_slot(s);
+            if (iter == 0) {
+                bounds.init_rows(slots.begin(s), slots.end(s), labels);
+                changed[static_cast<size_t>(s)] = slots.end(s) - slots.begin(s);
+            } else {
+                changed[static_cast<size_t>(s)] = bounds.assign_rows(slots.begin(s), slots.end(s), labels);
+            }
+            sums.add_rows(s, x, sample_weight, labels, slots.begin(s), slots.end(s));
+        });
+        sums.reduce(threads);
+        relocate_empty_clusters(x, sample_weight, centers, labels, k, sums.sums(), sums.weights(), threads);
+        average_centers(sums.sums(), sums.weights(), k, d, next.data());
+        const double shift = squared_center_shift(centers, next.data(), k, d);
+        bounds.move_centers(centers, next.data(), labels, threads);
+        std::copy(next.begin(), next.end(), centers);
+        bounds.set_centers(centers, threads);
+        if (control.on_iteration) control.on_iteration(iter, inertia(x, sample_weight, centers, labels, threads));
+        index_t total_changed = 0;
+        for (index_t c : changed) total_changed += c;
+        if (total_changed == 0) {
+            strict = true;
+            break;
+        }
+        if (shift <= tol) break;
+    }
+    if (!strict) {
+        parallel_for(slots.parts, threads, [&](index_t s) { bounds.assign_rows(slots.begin(s), slots.end(s), labels); });
+    }
+    return FitSummary{inertia(x, sample_weight, centers, labels, threads), std::min(iter + 1, max_iter)};
+}
+
+}  // namespace quickmeans

@@ -1,0 +1,83 @@
+// Lloyd's algorithm with scikit-learn's convergence rules: stop when labels no
+// longer change (strict convergence) or when the summed squared center shift is
+// <= tol; when stopped by tol or max_iter, one more assignment makes labels match
+// the returned centers.
+#pragma once
+
+#include <vector>
+
+#include "quickmeans/assign.hpp"
+#include "quickmeans/centers.hpp"
+#include "quickmeans/common.hpp"
+#include "quickmeans/inertia.hpp"
+#include "quickmeans/parallel.hpp"
+
+namespace quickmeans {
+
+// Labels of all samples for fixed centers (predict); returns nothing else.
+template <class T>
+void assign_labels(const DenseView<T>& x, const T* centers, index_t k, label_t* labels, int n_threads) {
+    NearestCenter<T> nearest(k, x.d, n_threads);
+    nearest.set_centers(centers);
+    const RangeSplit chunks = fixed_chunks(x.n, std::max<index_t>(nearest.block_rows(), 1024));
+    parallel_for(chunks.parts, n_threads, [&](index_t p) {
+        nearest.assign(x, chunks.begin(p), chunks.end(p), labels, thread_id());
+    });
+}
+
+// One pass: assign every sample to its nearest center and accumulate cluster sums.
+// Returns how many labels changed.
+template <class T>
+index_t assign_and_sum(const DenseView<T>& x, const double* sample_weight, NearestCenter<T>& nearest,
+                       ClusterSums& sums, label_t* labels, int n_threads) {
+    const RangeSplit& slots = sums.slots();
+    std::vector<index_t> changed(static_cast<size_t>(slots.parts), 0);
+    parallel_for(slots.parts, n_threads, [&](index_t s) {
+        const int tid = thread_id();
+        sums.clear_slot(s);
+        const index_t step = nearest.block_rows() * 4;
+        for (index_t b = slots.begin(s); b < slots.end(s); b += step) {
+            const index_t e = std::min(b + step, slots.end(s));
+            changed[static_cast<size_t>(s)] += nearest.assign(x, b, e, labels, tid);
+            sums.add_rows(s, x, sample_weight, labels, b, e);
+        }
+    });
+    sums.reduce(n_threads);
+    index_t total = 0;
+    for (index_t c : changed) total += c;
+    return total;
+}
+
+// Runs Lloyd from `centers` (k x d, overwritten by the result); writes labels.
+template <class T>
+FitSummary lloyd(const DenseView<T>& x, const double* sample_weight, T* centers, index_t k,
+                 label_t* labels, int max_iter, double tol, const RunControl& control) {
+    const index_t d = x.d;
+    const int threads = control.n_threads;
+    NearestCenter<T> nearest(k, d, threads);
+    ClusterSums sums(x.n, k, d);
+    std::vector<T> next(static_cast<size_t>(k * d));
+    std::fill(labels, labels + x.n, label_t(-1));
+
+    bool strict = false;
+    int iter = 0;
+    for (; iter < max_iter; ++iter) {
+        control.check_stop();
+        nearest.set_centers(centers);
+        const index_t changed = assign_and_sum(x, sample_weight, nearest, sums, labels, threads);
+        relocate_empty_clusters(x, sample_weight, centers, labels, k, sums.sums(), sums.weights(), threads);
+        average_centers(sums.sums(), sums.weights(), k, d, next.data());
+        const double shift = squared_center_shift(centers, next.data(), k, d);
+        std::copy(next.begin(), next.end(), centers);
+        if (control.on_iteration) control.on_iteration(iter, inertia(x, sample_weight, centers, labels, threads));
+        if (changed == 0) {
+            strict = true;
+            break;
+        }
+        if (shift <= tol) break;
+    }
+    if (!strict) assign_labels(x, centers, k, labels, threads);
+    return FitSummary{inertia(x, sample_weight, centers, labels, threads), std::min(iter + 1, max_iter)};
+}
+
+}  // namespace quickmeans

@@ -1,0 +1,10 @@
+// The kernels compiled for the avx2 instruction set (flags set in CMakeLists.txt).
+#include "quickmeans/kernels.hpp"
+#define QM_KERNEL_NS isa_avx2
+#include "quickmeans/kernels/center_scores_impl.hpp"
+
+namespace quickmeans {
+KernelSet make_kernels_avx2() {
+    return KernelSet{"avx2", isa_avx2::kernels_f32(), isa_avx2::kernels_f64()};
+}
+}  // namespace quickmeans
