@@ -1,8 +1,10 @@
 """quickmeans: fast exact k-means, a drop-in replacement for sklearn.cluster.KMeans."""
 
 from quickmeans._core import has_openmp as _has_openmp
+from quickmeans._init import kmeans_plusplus
+from quickmeans._kmeans import KMeans, k_means
 
 has_openmp: bool = _has_openmp()
 
 __version__ = "0.1.0"
-__all__ = ["has_openmp"]
+__all__ = ["KMeans", "has_openmp", "k_means", "kmeans_plusplus"]

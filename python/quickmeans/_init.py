@@ -1,0 +1,166 @@
+"""Initial centers: greedy k-means++, weighted random choice, an array or a callable.
+
+Random numbers are drawn here, in the order scikit-learn draws them, and the engine consumes
+them: the same random_state gives the same seeds as scikit-learn and as quickmeans.reference.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Optional, Union
+
+import numpy as np
+
+from quickmeans import _core
+from quickmeans._validation import (
+    check_array,
+    check_int_param,
+    check_random_state,
+    check_sample_weight,
+    resolve_n_threads,
+)
+
+InitSpec = Union[str, Callable[..., Any], np.ndarray]
+
+
+def n_local_trials_default(n_clusters: int) -> int:
+    """scikit-learn's greedy k-means++ uses 2 + int(ln k) candidates per step."""
+    return 2 + int(np.log(n_clusters))
+
+
+def selection_probabilities(sample_weight: Optional[np.ndarray], n_samples: int) -> np.ndarray:
+    # Always a p vector, even for unit weights: RandomState.choice draws differently with
+    # p=None, and scikit-learn always passes one.
+    if sample_weight is None:
+        return np.full(n_samples, 1.0 / n_samples)
+    return sample_weight / sample_weight.sum()
+
+
+def draw_kmeans_plusplus(
+    n_samples: int, n_clusters: int, sample_weight: Optional[np.ndarray],
+    random_state: np.random.RandomState, n_local_trials: int,
+) -> tuple[int, np.ndarray]:
+    """The first center's index and the (n_clusters - 1, n_local_trials) uniforms."""
+    first = int(random_state.choice(n_samples, p=selection_probabilities(sample_weight, n_samples)))
+    uniforms = random_state.uniform(size=(max(n_clusters - 1, 0), n_local_trials))
+    return first, np.ascontiguousarray(uniforms, dtype=np.float64)
+
+
+def run_kmeans_plusplus(
+    X: np.ndarray, n_clusters: int, sample_weight: Optional[np.ndarray],
+    random_state: np.random.RandomState, n_threads: int, n_local_trials: Optional[int] = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """k-means++ on validated input; returns (centers, indices)."""
+    trials = n_local_trials_default(n_clusters) if n_local_trials is None else n_local_trials
+    first, uniforms = draw_kmeans_plusplus(X.shape[0], n_clusters, sample_weight, random_state,
+                                           trials)
+    return _core.kmeans_plusplus(X, sample_weight, n_clusters, first, uniforms, n_threads)
+
+
+def random_init(
+    X: np.ndarray, n_clusters: int, sample_weight: Optional[np.ndarray],
+    random_state: np.random.RandomState,
+) -> np.ndarray:
+    """n_clusters distinct samples, drawn with probability proportional to their weight."""
+    p = selection_probabilities(sample_weight, X.shape[0])
+    if np.count_nonzero(p) < n_clusters:
+        raise ValueError(
+            f"init='random' needs at least n_clusters={n_clusters} samples with positive "
+            f"sample_weight; only {np.count_nonzero(p)} have one."
+        )
+    seeds = random_state.choice(X.shape[0], size=n_clusters, replace=False, p=p)
+    return np.ascontiguousarray(X[seeds])
+
+
+def check_centers_shape(centers: np.ndarray, n_clusters: int, n_features: int) -> None:
+    if centers.ndim != 2 or centers.shape[0] != n_clusters:
+        raise ValueError(
+            f"The shape of the initial centers {centers.shape} does not match the number of "
+            f"clusters {n_clusters}."
+        )
+    if centers.shape[1] != n_features:
+        raise ValueError(
+            f"The shape of the initial centers {centers.shape} does not match the number of "
+            f"features of the data {n_features}."
+        )
+
+
+def check_init_array(init: Any, X: np.ndarray, n_clusters: int, n_threads: int) -> np.ndarray:
+    """A private C-contiguous copy of the init centers, in X's dtype."""
+    centers = np.asarray(init)
+    if centers.ndim != 2:
+        raise ValueError(
+            f"The shape of the initial centers {centers.shape} does not match the number of "
+            f"clusters {n_clusters}."
+        )
+    centers = check_array(centers, name="init", dtype=X.dtype, n_threads=n_threads)
+    check_centers_shape(centers, n_clusters, X.shape[1])
+    return np.array(centers, order="C", copy=True)
+
+
+def initial_centers(
+    X: np.ndarray, n_clusters: int, init: InitSpec, sample_weight: Optional[np.ndarray],
+    random_state: np.random.RandomState, n_threads: int,
+) -> np.ndarray:
+    if isinstance(init, str) and init == "k-means++":
+        return run_kmeans_plusplus(X, n_clusters, sample_weight, random_state, n_threads)[0]
+    if isinstance(init, str) and init == "random":
+        return random_init(X, n_clusters, sample_weight, random_state)
+    if callable(init):
+        centers = init(X, n_clusters, random_state=random_state)
+        return check_init_array(centers, X, n_clusters, n_threads)
+    return check_init_array(init, X, n_clusters, n_threads)
+
+
+def kmeans_plusplus(
+    X: Any,
+    n_clusters: int,
+    *,
+    sample_weight: Any = None,
+    x_squared_norms: Any = None,
+    random_state: Any = None,
+    n_local_trials: Optional[int] = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Init n_clusters seeds according to greedy k-means++ (scikit-learn's signature).
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        The data to pick seeds from.
+    n_clusters : int
+        The number of centroids to initialize.
+    sample_weight : array-like of shape (n_samples,), default=None
+        The weights for each observation in `X`. If `None`, all observations are assigned
+        equal weight.
+    x_squared_norms : array-like of shape (n_samples,), default=None
+        Accepted for compatibility and checked for shape; squared distances are computed
+        exactly by the engine instead.
+    random_state : int, RandomState instance or None, default=None
+        Determines random number generation for centroid initialization.
+    n_local_trials : int, default=None
+        The number of seeding trials for each center (except the first), of which the one
+        reducing inertia the most is greedily chosen. None means ``2 + int(ln(n_clusters))``.
+
+    Returns
+    -------
+    centers : ndarray of shape (n_clusters, n_features)
+        The initial centers for k-means.
+    indices : ndarray of shape (n_clusters,)
+        The index location of the chosen centers in the data array X.
+    """
+    n_threads = resolve_n_threads(None)
+    X = check_array(X, estimator="kmeans_plusplus", n_threads=n_threads)
+    n_clusters = check_int_param(n_clusters, "n_clusters", "kmeans_plusplus", 1)
+    weights = check_sample_weight(sample_weight, X.shape[0])
+    if X.shape[0] < n_clusters:
+        raise ValueError(f"n_samples={X.shape[0]} should be >= n_clusters={n_clusters}.")
+    if x_squared_norms is not None and np.shape(x_squared_norms) != (X.shape[0],):
+        raise ValueError(
+            f"The length of x_squared_norms {np.shape(x_squared_norms)[0] if np.ndim(x_squared_norms) else 0} "
+            f"should be equal to the length of n_samples {X.shape[0]}."
+        )
+    if n_local_trials is not None:
+        n_local_trials = check_int_param(n_local_trials, "n_local_trials", "kmeans_plusplus", 1)
+    centers, indices = run_kmeans_plusplus(
+        X, n_clusters, weights, check_random_state(random_state), n_threads, n_local_trials
+    )
+    return centers, indices

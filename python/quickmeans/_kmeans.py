@@ -1,0 +1,370 @@
+"""KMeans and k_means: scikit-learn's estimator contract over the native engine."""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+from typing import Any, Optional
+
+import numpy as np
+
+from quickmeans import _core
+from quickmeans._compat import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    ClusterMixin,
+    ConvergenceWarning,
+    TransformerMixin,
+)
+from quickmeans._init import initial_centers
+from quickmeans._validation import (
+    InvalidParameterError,
+    check_array,
+    check_features,
+    check_int_param,
+    check_is_fitted,
+    check_random_state,
+    check_real_param,
+    check_sample_weight,
+    record_features,
+    resolve_n_threads,
+)
+
+ALGORITHMS = ("lloyd", "elkan")
+
+
+def is_same_clustering(labels: np.ndarray, other: np.ndarray, n_clusters: int) -> bool:
+    """True when two labelings are equal up to a permutation of the cluster ids."""
+    mapping = np.full(n_clusters, -1, dtype=np.int64)
+    mapping[labels] = other
+    return bool(np.array_equal(mapping[labels], other))
+
+
+class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, BaseEstimator):
+    """K-Means clustering, a drop-in replacement for :class:`sklearn.cluster.KMeans`.
+
+    Parameters
+    ----------
+    n_clusters : int, default=8
+        The number of clusters to form as well as the number of centroids to generate.
+    init : {'k-means++', 'random'}, callable or array-like of shape (n_clusters, n_features), \
+default='k-means++'
+        Method for initialization: greedy k-means++, ``n_clusters`` samples chosen at random
+        (weighted by ``sample_weight``), a callable ``init(X, n_clusters, random_state)``
+        returning centers, or the initial centers themselves.
+    n_init : 'auto' or int, default='auto'
+        Number of runs with different seeds; the run with the lowest inertia is kept. 'auto'
+        means 1 for 'k-means++' or an array, 10 for 'random' or a callable.
+    max_iter : int, default=300
+        Maximum number of iterations of a single run.
+    tol : float, default=1e-4
+        Relative tolerance: a run stops when the summed squared shift of the centers is at
+        most ``tol`` times the mean of the per-feature variances of X.
+    verbose : int, default=0
+        Verbosity mode: print the inertia at every iteration.
+    random_state : int, RandomState instance or None, default=None
+        Determines random number generation for centroid initialization. Equal seeds give
+        the same centers as scikit-learn.
+    copy_x : bool, default=True
+        Accepted for compatibility; quickmeans never modifies X.
+    algorithm : {'lloyd', 'elkan'}, default='lloyd'
+        'lloyd' is the classic EM-style algorithm; 'elkan' skips distance computations with
+        the triangle inequality. Both give identical results from the same init.
+    n_threads : int or None, default=None
+        Threads for the engine. None uses OpenMP's current limit (which
+        ``threadpoolctl.threadpool_limits`` controls); -1 uses all cores.
+
+    Attributes
+    ----------
+    cluster_centers_ : ndarray of shape (n_clusters, n_features)
+        Coordinates of cluster centers, in the dtype of X (float32 or float64).
+    labels_ : ndarray of shape (n_samples,), dtype int32
+        Labels of each point.
+    inertia_ : float
+        Sum of squared distances of samples to their closest cluster center, weighted by the
+        sample weights if provided.
+    n_iter_ : int
+        Number of iterations run.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, defined only when X has string column names.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from quickmeans import KMeans
+    >>> X = np.array([[1, 2], [1, 4], [1, 0], [10, 2], [10, 4], [10, 0]])
+    >>> km = KMeans(n_clusters=2, random_state=0).fit(X)
+    >>> sorted(km.cluster_centers_.tolist())
+    [[1.0, 2.0], [10.0, 2.0]]
+    """
+
+    def __init__(
+        self,
+        n_clusters: int = 8,
+        *,
+        init: Any = "k-means++",
+        n_init: Any = "auto",
+        max_iter: int = 300,
+        tol: float = 1e-4,
+        verbose: int = 0,
+        random_state: Any = None,
+        copy_x: bool = True,
+        algorithm: str = "lloyd",
+        n_threads: Optional[int] = None,
+    ) -> None:
+        self.n_clusters = n_clusters
+        self.init = init
+        self.n_init = n_init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.verbose = verbose
+        self.random_state = random_state
+        self.copy_x = copy_x
+        self.algorithm = algorithm
+        self.n_threads = n_threads
+
+    # -- parameters -------------------------------------------------------------------------
+
+    def _init_is_array(self) -> bool:
+        return not isinstance(self.init, str) and not callable(self.init)
+
+    def _checked_params(self) -> dict[str, Any]:
+        """Validated parameters for one fit (the public attributes stay as the user set them)."""
+        owner = type(self).__name__
+        n_clusters = check_int_param(self.n_clusters, "n_clusters", owner, 1)
+        if isinstance(self.init, str) and self.init not in ("k-means++", "random"):
+            raise InvalidParameterError(
+                f"The 'init' parameter of {owner} must be a str among {{'k-means++', 'random'}}, "
+                f"a callable or an array-like. Got {self.init!r} instead."
+            )
+        if isinstance(self.n_init, str) and self.n_init == "auto":
+            plusplus = isinstance(self.init, str) and self.init == "k-means++"
+            n_init = 1 if (plusplus or self._init_is_array()) else 10
+        elif isinstance(self.n_init, numbers.Integral) and not isinstance(self.n_init, bool):
+            n_init = check_int_param(self.n_init, "n_init", owner, 1)
+        else:
+            raise InvalidParameterError(
+                f"The 'n_init' parameter of {owner} must be 'auto' or an int in the range "
+                f"[1, inf). Got {self.n_init!r} instead."
+            )
+        if self._init_is_array() and n_init != 1:
+            warnings.warn(
+                "Explicit initial center position passed: performing only one init in "
+                f"{owner} instead of n_init={n_init}.",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+            n_init = 1
+        if self.algorithm not in ALGORITHMS:
+            raise InvalidParameterError(
+                f"The 'algorithm' parameter of {owner} must be a str among "
+                f"{{{', '.join(repr(a) for a in ALGORITHMS)}}}. Got {self.algorithm!r} instead."
+            )
+        algorithm = self.algorithm
+        if algorithm == "elkan" and n_clusters == 1:
+            warnings.warn(
+                "algorithm='elkan' doesn't make sense for a single cluster. Using 'lloyd' "
+                "instead.",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+            algorithm = "lloyd"
+        return {
+            "n_clusters": n_clusters,
+            "n_init": n_init,
+            "max_iter": check_int_param(self.max_iter, "max_iter", owner, 1),
+            "tol": check_real_param(self.tol, "tol", owner, 0.0),
+            "algorithm": algorithm,
+            "n_threads": resolve_n_threads(self.n_threads),
+            "verbose": int(self.verbose) if isinstance(self.verbose, numbers.Integral) else 0,
+        }
+
+    # -- fitting ----------------------------------------------------------------------------
+
+    def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> KMeans:
+        """Compute k-means clustering.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training instances. float32 and float64 are used as they are (no copy when
+            C-contiguous); other numeric dtypes are converted to float64.
+        y : Ignored
+            Not used, present here for API consistency by convention.
+        sample_weight : array-like of shape (n_samples,), default=None
+            The weights for each observation in X. If None, all observations are assigned
+            equal weight.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        params = self._checked_params()
+        n_threads = params["n_threads"]
+        X_raw = X
+        X = check_array(X, estimator=type(self).__name__, n_threads=n_threads)
+        n_clusters = params["n_clusters"]
+        if X.shape[0] < n_clusters:
+            raise ValueError(f"n_samples={X.shape[0]} should be >= n_clusters={n_clusters}.")
+        weights = check_sample_weight(sample_weight, X.shape[0])
+        random_state = check_random_state(self.random_state)
+        tol = params["tol"]
+        tol = 0.0 if tol == 0 else _core.mean_feature_variance(X, n_threads) * tol
+
+        best: Optional[tuple[np.ndarray, np.ndarray, float, int]] = None
+        for _ in range(params["n_init"]):
+            centers = initial_centers(X, n_clusters, self.init, weights, random_state, n_threads)
+            if params["verbose"]:
+                print("Initialization complete")
+            result = _core.fit(X, weights, centers, params["algorithm"], params["max_iter"], tol,
+                               n_threads, self._reporter(params["verbose"]))
+            if best is None or (
+                result[2] < best[2] and not is_same_clustering(result[1], best[1], n_clusters)
+            ):
+                best = result
+        assert best is not None
+        centers, labels, inertia, n_iter = best
+        if params["verbose"] and n_iter < params["max_iter"]:
+            print(f"Converged at iteration {n_iter - 1}.")
+
+        distinct = len(np.unique(labels))
+        if distinct < n_clusters:
+            warnings.warn(
+                f"Number of distinct clusters ({distinct}) found smaller than n_clusters "
+                f"({n_clusters}). Possibly due to duplicate points in X.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        record_features(self, X_raw, X)
+        self.cluster_centers_ = centers
+        self._n_features_out = centers.shape[0]
+        self.labels_ = labels
+        self.inertia_ = float(inertia)
+        self.n_iter_ = int(n_iter)
+        return self
+
+    @staticmethod
+    def _reporter(verbose: int) -> Any:
+        if not verbose:
+            return None
+        return lambda iteration, inertia: print(f"Iteration {iteration}, inertia {inertia}.")
+
+    def fit_predict(self, X: Any, y: Any = None, sample_weight: Any = None) -> np.ndarray:
+        """Compute cluster centers and predict the cluster index of each sample."""
+        return self.fit(X, sample_weight=sample_weight).labels_
+
+    def fit_transform(self, X: Any, y: Any = None, sample_weight: Any = None) -> np.ndarray:
+        """Compute clustering and transform X to cluster-distance space."""
+        self.fit(X, sample_weight=sample_weight)
+        return self._transform_checked(self._test_data(X))
+
+    # -- using a fitted model ---------------------------------------------------------------
+
+    def _test_data(self, X: Any) -> np.ndarray:
+        check_is_fitted(self)
+        X_checked = check_array(X, estimator=type(self).__name__,
+                                n_threads=resolve_n_threads(self.n_threads))
+        check_features(self, X, X_checked)
+        return X_checked
+
+    def _centers_like(self, X: np.ndarray) -> np.ndarray:
+        # Centers follow X's dtype (they are small); X is never cast.
+        return np.ascontiguousarray(self.cluster_centers_, dtype=X.dtype)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predict the closest cluster each sample in X belongs to.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            New data to predict.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,), dtype int32
+            Index of the cluster each sample belongs to.
+        """
+        X = self._test_data(X)
+        return _core.predict(X, self._centers_like(X), resolve_n_threads(self.n_threads))
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Transform X to a cluster-distance space (Euclidean distance to every center).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            New data to transform.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_clusters)
+            X transformed in the new space.
+        """
+        return self._transform_checked(self._test_data(X))
+
+    def _transform_checked(self, X: np.ndarray) -> np.ndarray:
+        return _core.transform(X, self._centers_like(X), resolve_n_threads(self.n_threads))
+
+    def score(self, X: Any, y: Any = None, sample_weight: Any = None) -> float:
+        """Opposite of the value of X on the K-means objective (minus the inertia).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            New data.
+        y : Ignored
+            Not used, present here for API consistency by convention.
+        sample_weight : array-like of shape (n_samples,), default=None
+            The weights for each observation in X.
+
+        Returns
+        -------
+        score : float
+            Opposite of the value of X on the K-means objective.
+        """
+        X = self._test_data(X)
+        weights = check_sample_weight(sample_weight, X.shape[0])
+        n_threads = resolve_n_threads(self.n_threads)
+        centers = self._centers_like(X)
+        labels = _core.predict(X, centers, n_threads)
+        return -float(_core.inertia(X, weights, centers, labels, n_threads))
+
+
+def k_means(
+    X: Any,
+    n_clusters: int,
+    *,
+    sample_weight: Any = None,
+    init: Any = "k-means++",
+    n_init: Any = "auto",
+    max_iter: int = 300,
+    verbose: bool = False,
+    tol: float = 1e-4,
+    random_state: Any = None,
+    copy_x: bool = True,
+    algorithm: str = "lloyd",
+    return_n_iter: bool = False,
+) -> tuple:
+    """Perform K-means clustering algorithm (scikit-learn's function signature).
+
+    Returns
+    -------
+    centroid : ndarray of shape (n_clusters, n_features)
+        Centroids found at the last iteration of k-means.
+    label : ndarray of shape (n_samples,)
+        The `label[i]` is the code or index of the centroid the i'th observation is closest to.
+    inertia : float
+        The final value of the inertia criterion.
+    best_n_iter : int
+        Number of iterations of the best run, returned only if `return_n_iter` is True.
+    """
+    est = KMeans(
+        n_clusters=n_clusters, init=init, n_init=n_init, max_iter=max_iter, verbose=verbose,
+        tol=tol, random_state=random_state, copy_x=copy_x, algorithm=algorithm,
+    ).fit(X, sample_weight=sample_weight)
+    if return_n_iter:
+        return est.cluster_centers_, est.labels_, est.inertia_, est.n_iter_
+    return est.cluster_centers_, est.labels_, est.inertia_

@@ -1,0 +1,243 @@
+"""Input validation: done once, in Python, before anything reaches the engine.
+
+Everything the engine receives is a C-contiguous float32/float64 array with finite values,
+and nothing the user passed in is modified: arrays are converted (copied) only when their
+dtype or layout demands it.
+"""
+
+from __future__ import annotations
+
+import numbers
+import os
+import warnings
+from typing import Any, Optional
+
+import numpy as np
+
+from quickmeans import _core
+from quickmeans._compat import NotFittedError
+
+FLOAT_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
+
+
+class InvalidParameterError(ValueError, TypeError):
+    """A constructor parameter has a wrong type or value (raised at fit time)."""
+
+
+def is_sparse(X: Any) -> bool:
+    """True for scipy.sparse matrices and arrays, detected without importing scipy."""
+    return type(X).__module__.startswith("scipy.sparse") or hasattr(X, "tocsr")
+
+
+def _reshape_hint(X: Any, kind: str) -> str:
+    return (
+        f"Expected 2D array, got {kind} array instead:\narray={X!r}.\n"
+        "Reshape your data either using array.reshape(-1, 1) if your data has a single "
+        "feature or array.reshape(1, -1) if it contains a single sample."
+    )
+
+
+def as_float_array(X: Any, *, name: str = "X", dtype: Optional[np.dtype] = None) -> np.ndarray:
+    """X as an array of float32 or float64 (other numeric dtypes become float64)."""
+    if is_sparse(X):
+        raise TypeError(
+            f"{name} is a sparse matrix, and sparse input is not supported yet: "
+            "pass a dense array (X.toarray())."
+        )
+    X = np.asarray(X)
+    if np.iscomplexobj(X):
+        raise ValueError(f"Complex data not supported\n{X!r}\n")
+    if dtype is not None:
+        target = np.dtype(dtype)
+    elif X.dtype in FLOAT_DTYPES:
+        target = X.dtype.newbyteorder("=")
+    elif X.dtype.kind in "biuf" or X.dtype == object:
+        target = np.dtype(np.float64)
+    elif X.dtype.kind in "US":
+        raise ValueError(f"{name} contains strings; k-means needs numeric data.")
+    else:
+        raise TypeError(f"{name} has dtype {X.dtype}, which is not numeric.")
+    if X.dtype != target:
+        X = X.astype(target)  # object arrays raise numpy's clear TypeError/ValueError here
+    return X
+
+
+def check_array(
+    X: Any,
+    *,
+    name: str = "X",
+    estimator: str = "KMeans",
+    dtype: Optional[np.dtype] = None,
+    n_threads: int = 1,
+) -> np.ndarray:
+    """A finite, non-empty, 2-D, C-contiguous float32/float64 array; no copy when X is one."""
+    X = as_float_array(X, name=name, dtype=dtype)
+    if X.ndim == 0:
+        raise ValueError(_reshape_hint(X, "scalar"))
+    if X.ndim == 1:
+        raise ValueError(_reshape_hint(X, "1D"))
+    if X.ndim > 2:
+        raise ValueError(f"Found array with dim {X.ndim}. {estimator} expected <= 2.")
+    if X.shape[0] < 1:
+        raise ValueError(
+            f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 is "
+            f"required by {estimator}."
+        )
+    if X.shape[1] < 1:
+        raise ValueError(
+            f"Found array with 0 feature(s) (shape={X.shape}) while a minimum of 1 is "
+            f"required by {estimator}."
+        )
+    X = np.require(X, requirements=["C_CONTIGUOUS", "ALIGNED"])
+    check_finite(X, name=name, n_threads=n_threads)
+    return X
+
+
+def check_finite(X: np.ndarray, *, name: str = "X", n_threads: int = 1) -> None:
+    if _core.all_finite(X, n_threads):
+        return
+    if np.isnan(X).any():
+        raise ValueError(f"Input {name} contains NaN.")
+    raise ValueError(f"Input {name} contains infinity or a value too large for {X.dtype!r}.")
+
+
+def check_sample_weight(sample_weight: Any, n_samples: int) -> Optional[np.ndarray]:
+    """A fresh float64 array of n_samples non-negative weights, or None for unit weights."""
+    if sample_weight is None:
+        return None
+    if isinstance(sample_weight, numbers.Number):
+        sample_weight = np.full(n_samples, sample_weight, dtype=np.float64)
+    else:
+        sample_weight = np.array(as_float_array(sample_weight, name="sample_weight"),
+                                 dtype=np.float64, order="C")
+    if sample_weight.ndim != 1:
+        raise ValueError("Sample weights must be 1D array or scalar")
+    if sample_weight.shape != (n_samples,):
+        raise ValueError(
+            f"sample_weight.shape == {sample_weight.shape}, expected {(n_samples,)}!"
+        )
+    if not np.isfinite(sample_weight).all():
+        raise ValueError("Input sample_weight contains NaN or infinity.")
+    if (sample_weight < 0).any():
+        raise ValueError("Negative values in data passed to sample_weight")
+    if not sample_weight.sum() > 0:
+        raise ValueError("sample_weight must have a positive sum.")
+    return sample_weight
+
+
+def resolve_n_threads(n_threads: Any) -> int:
+    """None: OpenMP's current limit (honours threadpoolctl); -1: all cores; else as given."""
+    if n_threads is None:
+        return max(1, int(_core.max_threads()))
+    if isinstance(n_threads, numbers.Integral) and not isinstance(n_threads, bool):
+        if n_threads == -1:
+            return os.cpu_count() or 1
+        if n_threads >= 1:
+            return int(n_threads)
+    raise InvalidParameterError(
+        f"n_threads must be None, -1 or a positive int. Got {n_threads!r} instead."
+    )
+
+
+def check_random_state(seed: Any) -> np.random.RandomState:
+    """The RandomState scikit-learn would use for `seed` (same streams, same results)."""
+    if seed is None or seed is np.random:
+        return np.random.mtrand._rand
+    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
+        return np.random.RandomState(int(seed))
+    if isinstance(seed, np.random.RandomState):
+        return seed
+    raise ValueError(f"{seed!r} cannot be used to seed a numpy.random.RandomState instance")
+
+
+def check_int_param(value: Any, name: str, owner: str, low: int) -> int:
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= low:
+        return int(value)
+    raise InvalidParameterError(
+        f"The '{name}' parameter of {owner} must be an int in the range [{low}, inf). "
+        f"Got {value!r} instead."
+    )
+
+
+def check_real_param(value: Any, name: str, owner: str, low: float) -> float:
+    if isinstance(value, numbers.Real) and not isinstance(value, bool) and value >= low:
+        return float(value)
+    raise InvalidParameterError(
+        f"The '{name}' parameter of {owner} must be a float in the range [{low}, inf). "
+        f"Got {value!r} instead."
+    )
+
+
+# --- feature names and counts, as scikit-learn's validate_data handles them ---------------
+
+
+def feature_names_of(X: Any) -> Optional[np.ndarray]:
+    """Column names of a dataframe when they are all strings, else None."""
+    columns = getattr(X, "columns", None)
+    if columns is None or not hasattr(X, "dtypes"):
+        return None
+    names = np.asarray(list(columns), dtype=object)
+    kinds = sorted({type(n).__name__ for n in names})
+    if len(kinds) > 1 and "str" in kinds:
+        raise TypeError(
+            "Feature names are only supported if all input features have string names, "
+            f"but your input has {kinds} as feature name / column name types. If you want "
+            "feature names to be stored and validated, you must convert them all to strings, "
+            "by using X.columns = X.columns.astype(str) for example. Otherwise you can remove "
+            "feature / column names from your input data, or convert them all to a non-string "
+            "data type."
+        )
+    if len(names) == 0 or kinds != ["str"]:
+        return None
+    return names
+
+
+def record_features(estimator: Any, X_raw: Any, X: np.ndarray) -> None:
+    """Remember n_features_in_ and feature_names_in_ at fit time."""
+    estimator.n_features_in_ = X.shape[1]
+    names = feature_names_of(X_raw)
+    if names is not None:
+        estimator.feature_names_in_ = names
+    elif hasattr(estimator, "feature_names_in_"):
+        del estimator.feature_names_in_
+
+
+def check_features(estimator: Any, X_raw: Any, X: np.ndarray) -> None:
+    """Check that X has the features seen at fit time (names warn or raise, counts raise)."""
+    cls = type(estimator).__name__
+    fitted = getattr(estimator, "feature_names_in_", None)
+    names = feature_names_of(X_raw)
+    if names is not None and fitted is None:
+        warnings.warn(f"X has feature names, but {cls} was fitted without feature names",
+                      UserWarning, stacklevel=3)
+    elif names is None and fitted is not None:
+        warnings.warn(f"X does not have valid feature names, but {cls} was fitted with feature "
+                      "names", UserWarning, stacklevel=3)
+    elif names is not None and fitted is not None and (
+        len(names) != len(fitted) or np.any(names != fitted)
+    ):
+        unseen = [n for n in names if n not in set(fitted)]
+        missing = [n for n in fitted if n not in set(names)]
+        message = "The feature names should match those that were passed during fit.\n"
+        if unseen:
+            message += "Feature names unseen at fit time:\n" + "".join(f"- {n}\n" for n in unseen)
+        if missing:
+            message += "Feature names seen at fit time, yet now missing:\n" + "".join(
+                f"- {n}\n" for n in missing
+            )
+        if not unseen and not missing:
+            message += "Feature names must be in the same order as they were in fit.\n"
+        raise ValueError(message)
+    if X.shape[1] != estimator.n_features_in_:
+        raise ValueError(
+            f"X has {X.shape[1]} features, but {cls} is expecting "
+            f"{estimator.n_features_in_} features as input."
+        )
+
+
+def check_is_fitted(estimator: Any, attribute: str = "cluster_centers_") -> None:
+    if not hasattr(estimator, attribute):
+        raise NotFittedError(
+            f"This {type(estimator).__name__} instance is not fitted yet. Call 'fit' with "
+            "appropriate arguments before using this estimator."
+        )
