@@ -6,7 +6,7 @@ them: the same random_state gives the same seeds as scikit-learn and as quickmea
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable, Union
 
 import numpy as np
 
@@ -27,7 +27,7 @@ def n_local_trials_default(n_clusters: int) -> int:
     return 2 + int(np.log(n_clusters))
 
 
-def selection_probabilities(sample_weight: Optional[np.ndarray], n_samples: int) -> np.ndarray:
+def selection_probabilities(sample_weight: np.ndarray | None, n_samples: int) -> np.ndarray:
     # Always a p vector, even for unit weights: RandomState.choice draws differently with
     # p=None, and scikit-learn always passes one.
     if sample_weight is None:
@@ -36,7 +36,7 @@ def selection_probabilities(sample_weight: Optional[np.ndarray], n_samples: int)
 
 
 def draw_kmeans_plusplus(
-    n_samples: int, n_clusters: int, sample_weight: Optional[np.ndarray],
+    n_samples: int, n_clusters: int, sample_weight: np.ndarray | None,
     random_state: np.random.RandomState, n_local_trials: int,
 ) -> tuple[int, np.ndarray]:
     """The first center's index and the (n_clusters - 1, n_local_trials) uniforms."""
@@ -46,8 +46,8 @@ def draw_kmeans_plusplus(
 
 
 def run_kmeans_plusplus(
-    X: np.ndarray, n_clusters: int, sample_weight: Optional[np.ndarray],
-    random_state: np.random.RandomState, n_threads: int, n_local_trials: Optional[int] = None,
+    X: np.ndarray, n_clusters: int, sample_weight: np.ndarray | None,
+    random_state: np.random.RandomState, n_threads: int, n_local_trials: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """k-means++ on validated input; returns (centers, indices)."""
     trials = n_local_trials_default(n_clusters) if n_local_trials is None else n_local_trials
@@ -57,7 +57,7 @@ def run_kmeans_plusplus(
 
 
 def random_init(
-    X: np.ndarray, n_clusters: int, sample_weight: Optional[np.ndarray],
+    X: np.ndarray, n_clusters: int, sample_weight: np.ndarray | None,
     random_state: np.random.RandomState,
 ) -> np.ndarray:
     """n_clusters distinct samples, drawn with probability proportional to their weight."""
@@ -98,7 +98,7 @@ def check_init_array(init: Any, X: np.ndarray, n_clusters: int, n_threads: int) 
 
 
 def initial_centers(
-    X: np.ndarray, n_clusters: int, init: InitSpec, sample_weight: Optional[np.ndarray],
+    X: np.ndarray, n_clusters: int, init: InitSpec, sample_weight: np.ndarray | None,
     random_state: np.random.RandomState, n_threads: int,
 ) -> np.ndarray:
     if isinstance(init, str) and init == "k-means++":
@@ -118,7 +118,7 @@ def kmeans_plusplus(
     sample_weight: Any = None,
     x_squared_norms: Any = None,
     random_state: Any = None,
-    n_local_trials: Optional[int] = None,
+    n_local_trials: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Init n_clusters seeds according to greedy k-means++ (scikit-learn's signature).
 
@@ -154,9 +154,10 @@ def kmeans_plusplus(
     if X.shape[0] < n_clusters:
         raise ValueError(f"n_samples={X.shape[0]} should be >= n_clusters={n_clusters}.")
     if x_squared_norms is not None and np.shape(x_squared_norms) != (X.shape[0],):
+        length = np.shape(x_squared_norms)[0] if np.ndim(x_squared_norms) else 0
         raise ValueError(
-            f"The length of x_squared_norms {np.shape(x_squared_norms)[0] if np.ndim(x_squared_norms) else 0} "
-            f"should be equal to the length of n_samples {X.shape[0]}."
+            f"The length of x_squared_norms {length} should be equal to the length of "
+            f"n_samples {X.shape[0]}."
         )
     if n_local_trials is not None:
         n_local_trials = check_int_param(n_local_trials, "n_local_trials", "kmeans_plusplus", 1)

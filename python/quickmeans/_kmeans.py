@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numbers
 import warnings
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
@@ -112,7 +112,7 @@ default='k-means++'
         random_state: Any = None,
         copy_x: bool = True,
         algorithm: str = "lloyd",
-        n_threads: Optional[int] = None,
+        n_threads: int | None = None,
     ) -> None:
         self.n_clusters = n_clusters
         self.init = init
@@ -214,7 +214,7 @@ default='k-means++'
         tol = params["tol"]
         tol = 0.0 if tol == 0 else _core.mean_feature_variance(X, n_threads) * tol
 
-        best: Optional[tuple[np.ndarray, np.ndarray, float, int]] = None
+        best: tuple[np.ndarray, np.ndarray, float, int] | None = None
         for _ in range(params["n_init"]):
             centers = initial_centers(X, n_clusters, self.init, weights, random_state, n_threads)
             if params["verbose"]:

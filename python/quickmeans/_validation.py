@@ -10,7 +10,7 @@ from __future__ import annotations
 import numbers
 import os
 import warnings
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
@@ -37,7 +37,7 @@ def _reshape_hint(X: Any, kind: str) -> str:
     )
 
 
-def as_float_array(X: Any, *, name: str = "X", dtype: Optional[np.dtype] = None) -> np.ndarray:
+def as_float_array(X: Any, *, name: str = "X", dtype: np.dtype | None = None) -> np.ndarray:
     """X as an array of float32 or float64 (other numeric dtypes become float64)."""
     if is_sparse(X):
         raise TypeError(
@@ -67,7 +67,7 @@ def check_array(
     *,
     name: str = "X",
     estimator: str = "KMeans",
-    dtype: Optional[np.dtype] = None,
+    dtype: np.dtype | None = None,
     n_threads: int = 1,
 ) -> np.ndarray:
     """A finite, non-empty, 2-D, C-contiguous float32/float64 array; no copy when X is one."""
@@ -101,7 +101,7 @@ def check_finite(X: np.ndarray, *, name: str = "X", n_threads: int = 1) -> None:
     raise ValueError(f"Input {name} contains infinity or a value too large for {X.dtype!r}.")
 
 
-def check_sample_weight(sample_weight: Any, n_samples: int) -> Optional[np.ndarray]:
+def check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray | None:
     """A fresh float64 array of n_samples non-negative weights, or None for unit weights."""
     if sample_weight is None:
         return None
@@ -171,7 +171,7 @@ def check_real_param(value: Any, name: str, owner: str, low: float) -> float:
 # --- feature names and counts, as scikit-learn's validate_data handles them ---------------
 
 
-def feature_names_of(X: Any) -> Optional[np.ndarray]:
+def feature_names_of(X: Any) -> np.ndarray | None:
     """Column names of a dataframe when they are all strings, else None."""
     columns = getattr(X, "columns", None)
     if columns is None or not hasattr(X, "dtypes"):

@@ -17,8 +17,6 @@ matches the engine and scikit-learn:
 
 from __future__ import annotations
 
-from typing import Optional
-
 import numpy as np
 
 Array = np.ndarray
@@ -39,7 +37,9 @@ def nearest_centers(X: Array, centers: Array) -> Array:
     return np.argmin(squared_distances(X, centers), axis=1).astype(np.int32)
 
 
-def inertia(X: Array, centers: Array, labels: Array, sample_weight: Optional[Array] = None) -> float:
+def inertia(
+    X: Array, centers: Array, labels: Array, sample_weight: Array | None = None
+) -> float:
     diff = np.asarray(X, dtype=np.float64) - np.asarray(centers, dtype=np.float64)[labels]
     w = np.ones(len(X)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
     return float(np.sum(w * np.einsum("ij,ij->i", diff, diff)))
@@ -83,7 +83,7 @@ def update_centers(
 
 
 def lloyd(
-    X: Array, centers_init: Array, *, sample_weight: Optional[Array] = None,
+    X: Array, centers_init: Array, *, sample_weight: Array | None = None,
     max_iter: int = 300, tol: float = 0.0,
 ) -> tuple[Array, Array, float, int]:
     """Lloyd iterations; returns (centers, labels, inertia, n_iter). tol is absolute."""
@@ -92,7 +92,7 @@ def lloyd(
     centers = np.array(centers_init, dtype=X.dtype)
     labels_old = np.full(n, -1, dtype=np.int32)
     strict = False
-    for it in range(max_iter):
+    for it in range(max_iter):  # noqa: B007 (n_iter is it + 1 after the loop)
         labels = nearest_centers(X, centers)
         new_centers = update_centers(X, labels, centers, w)
         shift = float(np.sum((new_centers.astype(np.float64) - centers.astype(np.float64)) ** 2))
@@ -109,7 +109,7 @@ def lloyd(
 
 
 def elkan(
-    X: Array, centers_init: Array, *, sample_weight: Optional[Array] = None,
+    X: Array, centers_init: Array, *, sample_weight: Array | None = None,
     max_iter: int = 300, tol: float = 0.0,
 ) -> tuple[Array, Array, float, int]:
     """Elkan's algorithm with explicit bounds; same results as lloyd() by construction.
@@ -174,8 +174,8 @@ def elkan(
 
 
 def kmeans_plusplus(
-    X: Array, n_clusters: int, *, sample_weight: Optional[Array] = None,
-    random_state: Optional[np.random.RandomState] = None, n_local_trials: Optional[int] = None,
+    X: Array, n_clusters: int, *, sample_weight: Array | None = None,
+    random_state: np.random.RandomState | None = None, n_local_trials: int | None = None,
 ) -> tuple[Array, Array]:
     """Greedy k-means++; returns (centers, indices) with scikit-learn's random draws."""
     rng = random_state if random_state is not None else np.random.RandomState(0)
@@ -199,7 +199,7 @@ def kmeans_plusplus(
 
 def kmeans(
     X: Array, n_clusters: int, *, init: str | Array = "k-means++",
-    sample_weight: Optional[Array] = None, max_iter: int = 300, tol: float = 1e-4,
+    sample_weight: Array | None = None, max_iter: int = 300, tol: float = 1e-4,
     random_state: int = 0, algorithm: str = "lloyd",
 ) -> tuple[Array, Array, float, int]:
     """One run from `init` with tol relative to the data's variance, as KMeans does."""
