@@ -1,0 +1,43 @@
+"""Type stubs for the compiled engine (cpp/bindings.cpp)."""
+
+from typing import Callable, Optional
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.floating]
+
+def fit(
+    X: FloatArray,
+    sample_weight: Optional[npt.NDArray[np.float64]],
+    init: FloatArray,
+    algorithm: str,
+    max_iter: int,
+    tol: float,
+    n_threads: int,
+    on_iteration: Optional[Callable[[int, float], None]] = None,
+) -> tuple[FloatArray, npt.NDArray[np.int32], float, int]: ...
+def kmeans_plusplus(
+    X: FloatArray,
+    sample_weight: Optional[npt.NDArray[np.float64]],
+    n_clusters: int,
+    first: int,
+    uniforms: npt.NDArray[np.float64],
+    n_threads: int,
+) -> tuple[FloatArray, npt.NDArray[np.int64]]: ...
+def predict(X: FloatArray, centers: FloatArray, n_threads: int) -> npt.NDArray[np.int32]: ...
+def inertia(
+    X: FloatArray,
+    sample_weight: Optional[npt.NDArray[np.float64]],
+    centers: FloatArray,
+    labels: npt.NDArray[np.int32],
+    n_threads: int,
+) -> float: ...
+def transform(X: FloatArray, centers: FloatArray, n_threads: int) -> FloatArray: ...
+def all_finite(X: FloatArray, n_threads: int) -> bool: ...
+def mean_feature_variance(X: FloatArray, n_threads: int) -> float: ...
+def has_openmp() -> bool: ...
+def max_threads() -> int: ...
+def simd_level() -> str: ...
+def simd_levels() -> list[str]: ...
+def set_simd_level(name: str) -> None: ...

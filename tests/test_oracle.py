@@ -1,0 +1,243 @@
+"""The engine against the pure-NumPy reference (quickmeans.reference) and hand-computed cases.
+
+Same init => same labels, centers and n_iter, for Lloyd and Elkan, float32 and float64, with
+and without weights, C and Fortran order, and many shapes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import make_blobs
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import quickmeans
+from quickmeans import reference as ref
+
+ALGORITHMS = ["lloyd", "elkan"]
+DTYPES = [np.float64, np.float32]
+
+
+def rtol_for(dtype: type) -> float:
+    return 1e-6 if dtype == np.float64 else 1e-4
+
+
+def assert_same_run(model: quickmeans.KMeans, expected: tuple, dtype: type) -> None:
+    centers, labels, inertia, n_iter = expected
+    np.testing.assert_array_equal(model.labels_, labels)
+    assert model.n_iter_ == n_iter
+    np.testing.assert_allclose(model.cluster_centers_, centers, rtol=rtol_for(dtype),
+                               atol=rtol_for(dtype) * 1e-2)
+    assert model.inertia_ == pytest.approx(inertia, rel=rtol_for(dtype))
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_hand_computed_weighted_case(algorithm: str) -> None:
+    # Two clusters {(0,0) w3, (.5,0) w1} and {(.5,1) w1, (1,1) w3}:
+    # centers (0.125, 0) and (0.875, 1); inertia 3*.125^2 + .375^2 twice = 0.375.
+    X = np.array([[0, 0], [0.5, 0], [0.5, 1], [1, 1]], dtype=np.float64)
+    model = quickmeans.KMeans(2, init=np.array([[0.0, 0.0], [1.0, 1.0]]), algorithm=algorithm)
+    model.fit(X, sample_weight=[3, 1, 1, 3])
+    np.testing.assert_array_equal(model.labels_, [0, 0, 1, 1])
+    np.testing.assert_allclose(model.cluster_centers_, [[0.125, 0.0], [0.875, 1.0]])
+    assert model.inertia_ == pytest.approx(0.375)
+    assert model.n_iter_ == 2
+    assert model.labels_.dtype == np.int32
+
+
+def test_hand_computed_one_dimension() -> None:
+    # 1-D points 0, 1, 10, 11 from centers 0 and 1: first step moves the second center to
+    # (1+10+11)/3, the second step splits {0,1} / {10,11}; inertia 4 * 0.5^2 = 1.
+    X = np.array([[0.0], [1.0], [10.0], [11.0]])
+    model = quickmeans.KMeans(2, init=np.array([[0.0], [1.0]])).fit(X)
+    np.testing.assert_array_equal(model.labels_, [0, 0, 1, 1])
+    np.testing.assert_allclose(model.cluster_centers_, [[0.5], [10.5]])
+    assert model.inertia_ == pytest.approx(1.0)
+    assert model.n_iter_ == 3  # two moves, then a strict-convergence pass
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_same_as_reference_from_same_init(algorithm, dtype, weighted, order) -> None:
+    X = np.asarray(make_blobs(1500, 6, 5, seed=3, spread=3.0, dtype=dtype), order=order)
+    rng = np.random.RandomState(0)
+    w = rng.uniform(0.1, 3.0, size=len(X)) if weighted else None
+    init = X[rng.choice(len(X), 8, replace=False)]
+    model = quickmeans.KMeans(8, init=init, algorithm=algorithm, tol=1e-4)
+    model.fit(X, sample_weight=w)
+    expected = ref.kmeans(np.ascontiguousarray(X), 8, init=init, sample_weight=w, tol=1e-4,
+                          algorithm=algorithm)
+    assert_same_run(model, expected, dtype)
+    assert model.cluster_centers_.dtype == dtype
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    n=st.integers(1, 300),
+    d=st.integers(1, 40),
+    k=st.integers(1, 20),
+    dtype=st.sampled_from(DTYPES),
+    algorithm=st.sampled_from(ALGORITHMS),
+    weighted=st.booleans(),
+    seed=st.integers(0, 2**31 - 1),
+    max_iter=st.integers(1, 50),
+)
+def test_random_shapes_match_reference(n, d, k, dtype, algorithm, weighted, seed, max_iter):
+    k = min(k, n)
+    rng = np.random.RandomState(seed)
+    X = (rng.randn(n, d) * rng.uniform(0.1, 10)).astype(dtype)
+    w = rng.uniform(0, 2, size=n) if weighted else None
+    if w is not None and w.sum() == 0:
+        w = None
+    init = X[rng.choice(n, k, replace=False)]
+    model = quickmeans.KMeans(k, init=init, algorithm=algorithm, max_iter=max_iter, tol=1e-4)
+    with np.errstate(all="ignore"):
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # duplicate-point warnings are legitimate here
+            model.fit(X, sample_weight=w)
+    expected = ref.kmeans(X, k, init=init, sample_weight=w, tol=1e-4, max_iter=max_iter,
+                          algorithm=algorithm)
+    assert_same_run(model, expected, dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_kmeans_plusplus_matches_reference(dtype, weighted) -> None:
+    X = make_blobs(800, 5, 6, seed=4, dtype=dtype)
+    w = np.random.RandomState(1).uniform(0.5, 2, len(X)) if weighted else None
+    for seed in range(5):
+        centers, indices = quickmeans.kmeans_plusplus(X, 10, sample_weight=w, random_state=seed)
+        ref_centers, ref_indices = ref.kmeans_plusplus(
+            X, 10, sample_weight=w, random_state=np.random.RandomState(seed))
+        np.testing.assert_array_equal(indices, ref_indices)
+        np.testing.assert_array_equal(centers, ref_centers)
+        assert centers.dtype == dtype
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_default_fit_matches_reference_kmeanspp(algorithm) -> None:
+    X = make_blobs(2000, 4, 7, seed=5, spread=2.0)
+    for seed in range(3):
+        model = quickmeans.KMeans(7, random_state=seed, algorithm=algorithm).fit(X)
+        assert_same_run(model, ref.kmeans(X, 7, random_state=seed, algorithm=algorithm),
+                        np.float64)
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_empty_cluster_is_relocated_like_reference(algorithm) -> None:
+    # The third initial center is far from every point: its cluster starts empty and must
+    # be moved to the sample farthest from its center.
+    X = make_blobs(300, 2, 2, seed=6, box=5.0)
+    init = np.array([[-5.0, -5.0], [5.0, 5.0], [1000.0, 1000.0]])
+    model = quickmeans.KMeans(3, init=init, algorithm=algorithm).fit(X)
+    assert_same_run(model, ref.kmeans(X, 3, init=init), np.float64)
+    assert len(np.unique(model.labels_)) == 3
+    assert np.all(np.abs(model.cluster_centers_) < 100)
+
+
+def test_fewer_distinct_points_than_clusters_warns() -> None:
+    X = np.repeat(np.array([[0.0, 0.0], [1.0, 1.0]]), 5, axis=0)
+    with pytest.warns(Warning, match=r"Number of distinct clusters \(2\) found smaller than "
+                                     r"n_clusters \(3\)"):
+        model = quickmeans.KMeans(3, random_state=0).fit(X)
+    assert model.inertia_ == 0.0
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_tol_and_max_iter_stops_leave_labels_matching_centers(algorithm) -> None:
+    X = make_blobs(3000, 5, 12, seed=7, spread=4.0)
+    for params in ({"tol": 1.0}, {"tol": 0.0, "max_iter": 2}):
+        model = quickmeans.KMeans(12, random_state=0, algorithm=algorithm, **params).fit(X)
+        np.testing.assert_array_equal(model.labels_,
+                                      ref.nearest_centers(X, model.cluster_centers_))
+        assert model.inertia_ == pytest.approx(
+            ref.inertia(X, model.cluster_centers_, model.labels_), rel=1e-12)
+    assert model.n_iter_ == 2
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_predict_transform_score_match_reference(dtype) -> None:
+    X = make_blobs(1000, 8, 5, seed=8, dtype=dtype)
+    Y = make_blobs(500, 8, 5, seed=9, dtype=dtype)
+    model = quickmeans.KMeans(5, random_state=0).fit(X)
+    np.testing.assert_array_equal(model.predict(Y), ref.nearest_centers(Y, model.cluster_centers_))
+    np.testing.assert_allclose(model.transform(Y),
+                               np.sqrt(ref.squared_distances(Y, model.cluster_centers_)),
+                               rtol=rtol_for(dtype))
+    labels = ref.nearest_centers(Y, model.cluster_centers_)
+    assert model.score(Y) == pytest.approx(-ref.inertia(Y, model.cluster_centers_, labels),
+                                           rel=1e-10)
+    np.testing.assert_array_equal(model.fit_predict(X), model.labels_)
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_thread_count_does_not_change_results(algorithm, dtype) -> None:
+    X = make_blobs(20000, 6, 10, seed=10, spread=3.0, dtype=dtype)
+    runs = [quickmeans.KMeans(10, random_state=0, algorithm=algorithm, n_threads=t).fit(X)
+            for t in (1, 2)]
+    np.testing.assert_array_equal(runs[0].labels_, runs[1].labels_)
+    np.testing.assert_array_equal(runs[0].cluster_centers_, runs[1].cluster_centers_)
+    assert runs[0].inertia_ == runs[1].inertia_
+    assert runs[0].n_iter_ == runs[1].n_iter_
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_every_simd_level_gives_the_same_answer(dtype) -> None:
+    from quickmeans import _core
+
+    X = make_blobs(5000, 19, 9, seed=11, spread=4.0, dtype=dtype)
+    original = _core.simd_level()
+    results = {}
+    try:
+        for level in _core.simd_levels():
+            _core.set_simd_level(level)
+            model = quickmeans.KMeans(9, random_state=0).fit(X)
+            results[level] = (model.labels_, model.cluster_centers_, model.n_iter_,
+                              model.predict(X[::3]))
+    finally:
+        _core.set_simd_level(original)
+    first = next(iter(results.values()))
+    for level, result in results.items():
+        np.testing.assert_array_equal(result[0], first[0], err_msg=level)
+        np.testing.assert_array_equal(result[1], first[1], err_msg=level)
+        assert result[2] == first[2]
+        np.testing.assert_array_equal(result[3], first[3], err_msg=level)
+
+
+def test_near_ties_are_settled_exactly_in_float32() -> None:
+    # Points exactly halfway between two centers, far from the origin where the
+    # ||c||^2 - 2 x.c expansion loses precision in float32: the label must be the lower
+    # index (the exact tie) and every other point its exact nearest center.
+    rng = np.random.RandomState(12)
+    centers = np.array([[1000.0, 1000.0, 0.0], [1000.0, 1002.0, 0.0]], dtype=np.float32)
+    X = np.vstack([
+        np.array([[1000.0, 1001.0, z] for z in range(-5, 6)], dtype=np.float32),
+        (centers[rng.randint(2, size=300)] + rng.randn(300, 3).astype(np.float32) * 0.6),
+    ]).astype(np.float32)
+    model = quickmeans.KMeans(2, init=centers, max_iter=1).fit(X)
+    labels = quickmeans.KMeans(2, init=centers).fit(centers).predict(X)
+    np.testing.assert_array_equal(labels, ref.nearest_centers(X, centers))
+    assert np.all(labels[:11] == 0)
+    assert model.n_iter_ == 1
+
+
+def test_fit_can_be_interrupted() -> None:
+    import threading
+    import time
+    import _thread
+
+    X = make_blobs(200_000, 16, 50, seed=13, spread=5.0, dtype=np.float32)
+    timer = threading.Timer(0.5, _thread.interrupt_main)
+    start = time.perf_counter()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        # ~5000 iterations of this would take minutes: only an interrupt ends it early.
+        quickmeans.KMeans(50, init="random", n_init=50, tol=0, max_iter=100, random_state=0).fit(X)
+    timer.cancel()
+    assert time.perf_counter() - start < 30
