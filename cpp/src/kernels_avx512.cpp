@@ -1,7 +1,9 @@
 // The kernels compiled for the avx512 instruction set (flags set in CMakeLists.txt).
 #include "quickmeans/kernels.hpp"
 #define QM_KERNEL_NS isa_avx512
-#include "quickmeans/kernels/center_scores_impl.hpp"
+#define QM_VEC_BYTES 64
+#define QM_ROW_VECS 2
+#include "quickmeans/kernels/nearest_impl.hpp"
 
 namespace quickmeans {
 KernelSet make_kernels_avx512() {

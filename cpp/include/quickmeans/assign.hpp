@@ -1,8 +1,9 @@
 // assign_labels: the nearest center of every sample, without ever building the
-// n x k distance matrix. A SIMD kernel scores a block of rows against all centers
-// (||c||^2 - 2 x.c, in the data's dtype); any center whose score is within the
-// kernel's rounding bound of the best is then compared exactly in double, so the
-// label is the exact argmin (lowest index on ties) at every SIMD level.
+// n x k distance matrix. The SIMD kernel (kernels/nearest_impl.hpp) picks the
+// best center per sample from ||c||^2 - 2 x.c in the data's dtype and flags the
+// rare sample whose runner-up is within the kernel's rounding bound; those are
+// settled here with exact double distances. So the label is the exact argmin
+// (lowest index on ties) at every SIMD level.
 #pragma once
 
 #include <algorithm>
@@ -21,39 +22,50 @@ template <class T>
 class NearestCenter {
 public:
     NearestCenter(index_t k, index_t d, int n_threads)
-        : k_(k), d_(d), ks_(round_up(k)), block_(block_rows(ks_)),
-          kernels_(active_kernels().template get<T>()),
-          centers_t_(static_cast<size_t>(d * ks_), T(0)), norms_(static_cast<size_t>(ks_), T(0)),
+        : k_(k), d_(d), kernels_(active_kernels().template get<T>()),
+          k_pad_((k + kernels_.center_block - 1) / kernels_.center_block * kernels_.center_block),
+          centers_m2_(static_cast<size_t>(k_pad_ * d), T(0)),
+          norms_(static_cast<size_t>(k_pad_), std::numeric_limits<T>::infinity()),
           scratch_(static_cast<size_t>(std::max(1, n_threads))) {
-        for (auto& s : scratch_) s.resize(static_cast<size_t>(block_ * ks_));
+        for (auto& s : scratch_) {
+            s.transposed.resize(static_cast<size_t>(kernels_.group_rows * d));
+            s.uncertain.resize(static_cast<size_t>(block_rows()));
+        }
+        // Rounding bound of the kernel's scores (see kernels.hpp), doubled for safety.
+        margin_coef_ = static_cast<T>(4.0 * static_cast<double>(d + 2) * std::numeric_limits<T>::epsilon());
     }
 
-    index_t block_rows() const { return block_; }
+    index_t block_rows() const { return 256; }
 
     // Centers change every iteration; pack them once for the kernel.
     void set_centers(const T* centers) {
         centers_ = centers;
-        double max_norm = 0.0;
+        double max_norm2 = 0.0;
         for (index_t c = 0; c < k_; ++c) {
             const T* cc = centers + c * d_;
-            for (index_t j = 0; j < d_; ++j) centers_t_[j * ks_ + c] = cc[j];
-            const double nrm = squared_norm(cc, d_);
-            norms_[c] = static_cast<T>(nrm);
-            max_norm = std::max(max_norm, std::sqrt(nrm));
+            T* packed = centers_m2_.data() + c * d_;
+            for (index_t j = 0; j < d_; ++j) packed[j] = T(-2) * cc[j];
+            const double norm2 = squared_norm(cc, d_);
+            norms_[static_cast<size_t>(c)] = static_cast<T>(norm2);
+            max_norm2 = std::max(max_norm2, norm2);
         }
-        max_center_norm_ = max_norm;
+        max_norm2_ = static_cast<T>(max_norm2);  // may round to +inf: then all are settled exactly
     }
 
     // Labels of rows [begin, end) of x; returns how many differ from the labels
-    // already stored there. `slot` picks the scratch buffer (one per thread).
+    // already stored there. `slot` picks the scratch buffers (one per thread).
     index_t assign(const DenseView<T>& x, index_t begin, index_t end, label_t* labels, int slot) {
-        T* scores = scratch_[static_cast<size_t>(slot)].data();
+        Scratch& s = scratch_[static_cast<size_t>(slot)];
+        std::vector<label_t>& fresh = s.labels;
+        fresh.resize(static_cast<size_t>(block_rows()));
         index_t changed = 0;
-        for (index_t b = begin; b < end; b += block_) {
-            const index_t m = std::min(block_, end - b);
-            kernels_.center_scores(x.row(b), m, d_, centers_t_.data(), norms_.data(), k_, ks_, scores);
+        for (index_t b = begin; b < end; b += block_rows()) {
+            const index_t m = std::min(block_rows(), end - b);
+            kernels_.nearest(x.row(b), m, d_, centers_m2_.data(), norms_.data(), k_pad_, margin_coef_,
+                             max_norm2_, fresh.data(), s.uncertain.data(), s.transposed.data());
             for (index_t r = 0; r < m; ++r) {
-                const label_t label = settle(x.row(b + r), scores + r * ks_);
+                label_t label = fresh[static_cast<size_t>(r)];
+                if (s.uncertain[static_cast<size_t>(r)]) label = exact_nearest(x.row(b + r));
                 changed += labels[b + r] != label;
                 labels[b + r] = label;
             }
@@ -62,68 +74,34 @@ public:
     }
 
 private:
-    static index_t round_up(index_t k) { return (k + 15) / 16 * 16; }
-    static index_t block_rows(index_t ks) {
-        // about 64 KiB of scores per block: stays in L2 next to the centers
-        const index_t rows = (64 * 1024) / (ks * static_cast<index_t>(sizeof(T)));
-        return std::max<index_t>(4, std::min<index_t>(256, rows / 4 * 4));
-    }
+    struct Scratch {
+        std::vector<T> transposed;
+        std::vector<unsigned char> uncertain;
+        std::vector<label_t> labels;
+    };
 
-    label_t settle(const T* xi, const T* s) const {
-        index_t best = 0;
-        T best_score = s[0];
-        for (index_t c = 1; c < k_; ++c) {
-            if (s[c] < best_score) {
-                best_score = s[c];
-                best = c;
-            }
-        }
-        // Rounding bound of the kernel's score: gamma_{d+2} (2||c||^2 + 2||x|| ||c||),
-        // doubled for safety. Anything within twice that of the best may be nearest.
-        const double unit = std::numeric_limits<T>::epsilon() * 0.5;
-        const double xn = std::sqrt(squared_norm(xi, d_));
-        const double cn = max_center_norm_;
-        const double bound = 4.0 * static_cast<double>(d_ + 2) * unit * (cn * cn + xn * cn) +
-                             std::numeric_limits<double>::min();
-        const double limit = static_cast<double>(best_score) + 2.0 * bound;
-        if (!std::isfinite(limit)) return exact_nearest(xi, 0, k_);
-        index_t candidates = 0;
-        // NaN scores (float overflow) count as candidates and are settled exactly.
-        for (index_t c = 0; c < k_; ++c) candidates += !(static_cast<double>(s[c]) > limit);
-        if (candidates == 1) return static_cast<label_t>(best);
-        double best_exact = std::numeric_limits<double>::infinity();
-        index_t nearest = best;
+    label_t exact_nearest(const T* xi) const {
+        double best = std::numeric_limits<double>::infinity();
+        index_t nearest = 0;
         for (index_t c = 0; c < k_; ++c) {
-            if (static_cast<double>(s[c]) > limit) continue;  // provably farther
             const double dist = squared_distance(xi, centers_ + c * d_, d_);
-            if (dist < best_exact) {
-                best_exact = dist;
+            if (dist < best) {
+                best = dist;
                 nearest = c;
             }
         }
         return static_cast<label_t>(nearest);
     }
 
-    label_t exact_nearest(const T* xi, index_t c0, index_t c1) const {
-        double best_exact = std::numeric_limits<double>::infinity();
-        index_t nearest = c0;
-        for (index_t c = c0; c < c1; ++c) {
-            const double dist = squared_distance(xi, centers_ + c * d_, d_);
-            if (dist < best_exact) {
-                best_exact = dist;
-                nearest = c;
-            }
-        }
-        return static_cast<label_t>(nearest);
-    }
-
-    index_t k_, d_, ks_, block_;
+    index_t k_, d_;
     Kernels<T> kernels_;
-    std::vector<T> centers_t_;
+    index_t k_pad_;
+    std::vector<T> centers_m2_;
     std::vector<T> norms_;
     const T* centers_ = nullptr;
-    double max_center_norm_ = 0.0;
-    std::vector<std::vector<T>> scratch_;
+    T margin_coef_;
+    T max_norm2_ = 0;
+    std::vector<Scratch> scratch_;
 };
 
 }  // namespace quickmeans

@@ -8,10 +8,16 @@ namespace quickmeans {
 
 template <class T>
 struct Kernels {
-    // scores[i * ks + c] = norms[c] - 2 * dot(x_i, center_c) for m rows of x and
-    // k centers given transposed (centers_t[j * ks + c]); ks >= k is the stride.
-    void (*center_scores)(const T* x, index_t m, index_t d, const T* centers_t, const T* norms,
-                          index_t k, index_t ks, T* scores);
+    // Nearest of k_pad packed centers for m rows of x: labels[r], and uncertain[r] = 1
+    // when the best and second-best scores are within the kernel's rounding bound
+    // (margin_coef * (3 * max_norm2 + ||x||^2)), so the caller must decide exactly.
+    // centers_m2 holds -2 * center (k_pad x d); norms holds ||c||^2 (+inf for padding);
+    // scratch holds d * group_rows values.
+    void (*nearest)(const T* x, index_t m, index_t d, const T* centers_m2, const T* norms,
+                    index_t k_pad, T margin_coef, T max_norm2, label_t* labels,
+                    unsigned char* uncertain, T* scratch);
+    index_t group_rows;    // rows the kernel handles together
+    index_t center_block;  // k_pad must be a multiple of this
 };
 
 struct KernelSet {
