@@ -18,6 +18,12 @@ struct Kernels {
                     unsigned char* uncertain, T* scratch);
     index_t group_rows;    // rows the kernel handles together
     index_t center_block;  // k_pad must be a multiple of this
+
+    // Exact squared distances (double, differences summed in feature order) of m rows
+    // to t points: out[p * out_stride + r]. scratch holds d * distance_rows doubles.
+    void (*point_distances)(const T* x, index_t m, index_t d, const T* points, index_t t,
+                            double* out, index_t out_stride, double* scratch);
+    index_t distance_rows;
 };
 
 struct KernelSet {

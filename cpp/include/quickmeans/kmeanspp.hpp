@@ -3,14 +3,18 @@
 // with probability proportional to weight * squared distance to the chosen
 // centers. Random numbers come from the caller (uniforms in [0, 1)), so the same
 // random_state gives the same centers here and in the NumPy reference.
+//
+// Distances are exact (double) and computed by the SIMD point_distances kernel,
+// all trials of a step in one pass over X; potentials are summed per fixed chunk
+// and the chunks in order, so the choice does not depend on the thread count.
 #pragma once
 
 #include <algorithm>
 #include <vector>
 
 #include "quickmeans/common.hpp"
-#include "quickmeans/distance.hpp"
 #include "quickmeans/inertia.hpp"
+#include "quickmeans/kernels.hpp"
 #include "quickmeans/parallel.hpp"
 
 namespace quickmeans {
@@ -22,23 +26,40 @@ void kmeans_plusplus(const DenseView<T>& x, const double* sample_weight, index_t
                      const double* uniforms, index_t n_trials, T* centers, std::int64_t* indices,
                      const RunControl& control) {
     const index_t n = x.n, d = x.d;
-    const int threads = control.n_threads;
-    const RangeSplit chunks = fixed_chunks(n);
+    const int threads = std::max(1, control.n_threads);
+    const Kernels<T>& kern = active_kernels().template get<T>();
+    const RangeSplit chunks = fixed_chunks(n, 2048);
+    const index_t chunk_rows = chunks.end(0) - chunks.begin(0) + 1;
     std::vector<double> closest(static_cast<size_t>(n));
     std::vector<double> cumulative(static_cast<size_t>(n));
     std::vector<double> partial(static_cast<size_t>(chunks.parts * n_trials));
+    std::vector<T> candidate_rows(static_cast<size_t>(n_trials * d));
     std::vector<index_t> candidates(static_cast<size_t>(n_trials));
+    std::vector<std::vector<double>> dist(static_cast<size_t>(threads)), scratch(static_cast<size_t>(threads));
+    for (int t = 0; t < threads; ++t) {
+        dist[static_cast<size_t>(t)].resize(static_cast<size_t>(n_trials * chunk_rows));
+        scratch[static_cast<size_t>(t)].resize(static_cast<size_t>(kern.distance_rows * d));
+    }
 
+    // closest = min(closest, distance to `point`) (or = when `first_pass`).
+    auto update_closest = [&](const T* point, bool first_pass) {
+        parallel_for(chunks.parts, threads, [&](index_t p) {
+            const index_t b = chunks.begin(p), m = chunks.end(p) - b;
+            double* dd = dist[static_cast<size_t>(thread_id())].data();
+            kern.point_distances(x.row(b), m, d, point, 1, dd, m, scratch[static_cast<size_t>(thread_id())].data());
+            for (index_t r = 0; r < m; ++r) {
+                double& c = closest[static_cast<size_t>(b + r)];
+                c = first_pass ? dd[r] : std::min(c, dd[r]);
+            }
+        });
+    };
     auto take = [&](index_t c, index_t sample) {
         std::copy(x.row(sample), x.row(sample) + d, centers + c * d);
         indices[c] = sample;
     };
-    take(0, first);
-    parallel_for(chunks.parts, threads, [&](index_t p) {
-        for (index_t i = chunks.begin(p); i < chunks.end(p); ++i)
-            closest[static_cast<size_t>(i)] = squared_distance(x.row(i), x.row(first), d);
-    });
 
+    take(0, first);
+    update_closest(x.row(first), true);
     for (index_t c = 1; c < k; ++c) {
         control.check_stop();
         // Sequential cumulative sum, as np.cumsum does it.
@@ -47,23 +68,25 @@ void kmeans_plusplus(const DenseView<T>& x, const double* sample_weight, index_t
             running += weight_of(sample_weight, i) * closest[static_cast<size_t>(i)];
             cumulative[static_cast<size_t>(i)] = running;
         }
-        const double potential = running;
         for (index_t t = 0; t < n_trials; ++t) {
-            const double target = uniforms[(c - 1) * n_trials + t] * potential;
+            const double target = uniforms[(c - 1) * n_trials + t] * running;
             const index_t pos = std::lower_bound(cumulative.begin(), cumulative.end(), target) - cumulative.begin();
             candidates[static_cast<size_t>(t)] = std::min(pos, n - 1);
+            std::copy(x.row(candidates[static_cast<size_t>(t)]), x.row(candidates[static_cast<size_t>(t)]) + d,
+                      candidate_rows.begin() + t * d);
         }
         // All trials of this step in one pass over X.
         parallel_for(chunks.parts, threads, [&](index_t p) {
-            double* pot = partial.data() + p * n_trials;
-            std::fill(pot, pot + n_trials, 0.0);
-            for (index_t i = chunks.begin(p); i < chunks.end(p); ++i) {
-                const double w = weight_of(sample_weight, i);
-                const double here = closest[static_cast<size_t>(i)];
-                for (index_t t = 0; t < n_trials; ++t) {
-                    const index_t cand = candidates[static_cast<size_t>(t)];
-                    pot[t] += w * std::min(here, squared_distance(x.row(i), x.row(cand), d));
-                }
+            const index_t b = chunks.begin(p), m = chunks.end(p) - b;
+            double* dd = dist[static_cast<size_t>(thread_id())].data();
+            kern.point_distances(x.row(b), m, d, candidate_rows.data(), n_trials, dd, m,
+                                 scratch[static_cast<size_t>(thread_id())].data());
+            for (index_t t = 0; t < n_trials; ++t) {
+                double pot = 0.0;
+                const double* dt = dd + t * m;
+                for (index_t r = 0; r < m; ++r)
+                    pot += weight_of(sample_weight, b + r) * std::min(closest[static_cast<size_t>(b + r)], dt[r]);
+                partial[static_cast<size_t>(p * n_trials + t)] = pot;
             }
         });
         index_t best = 0;
@@ -78,13 +101,7 @@ void kmeans_plusplus(const DenseView<T>& x, const double* sample_weight, index_t
         }
         const index_t chosen = candidates[static_cast<size_t>(best)];
         take(c, chosen);
-        // Recomputed rather than kept per trial: n doubles of memory, not n * n_trials.
-        parallel_for(chunks.parts, threads, [&](index_t p) {
-            for (index_t i = chunks.begin(p); i < chunks.end(p); ++i) {
-                double& here = closest[static_cast<size_t>(i)];
-                here = std::min(here, squared_distance(x.row(i), x.row(chosen), d));
-            }
-        });
+        update_closest(x.row(chosen), false);
     }
 }
 

@@ -135,13 +135,54 @@ void nearest(const T* x, index_t m, index_t d, const T* centers_m2, const T* nor
     }
 }
 
+// Squared distances in double of m rows of x to t points (out[p * out_stride + r]),
+// from the differences (x - p)^2 summed over features in order: the engine's exact
+// distance, with samples in lanes. scratch: d * distance_rows() doubles.
+template <class T>
+void point_distances(const T* x, index_t m, index_t d, const T* points, index_t t, double* out,
+                     index_t out_stride, double* scratch) {
+    typedef typename Lanes<double>::V V;
+    constexpr int L = Lanes<double>::count;
+    constexpr int R = QM_ROW_VECS;
+    constexpr index_t G = static_cast<index_t>(L) * R;
+    for (index_t g = 0; g < m; g += G) {
+        const index_t rows = m - g < G ? m - g : G;
+        for (index_t r = 0; r < rows; ++r) {
+            const T* xr = x + (g + r) * d;
+            for (index_t j = 0; j < d; ++j) scratch[j * G + r] = static_cast<double>(xr[j]);
+        }
+        for (index_t r = rows; r < G; ++r)
+            for (index_t j = 0; j < d; ++j) scratch[j * G + r] = 0.0;
+        for (index_t p = 0; p < t; ++p) {
+            const T* pp = points + p * d;
+            V acc[R];
+            for (int v = 0; v < R; ++v) acc[v] = splat<V>(0.0);
+            for (index_t j = 0; j < d; ++j) {
+                const double pj = static_cast<double>(pp[j]);
+                for (int v = 0; v < R; ++v) {
+                    const V diff = load<V>(scratch + j * G + v * L) - pj;
+                    acc[v] += diff * diff;
+                }
+            }
+            double* o = out + p * out_stride + g;
+            for (int v = 0; v < R; ++v)
+                for (int i = 0; i < L; ++i) {
+                    const index_t r = static_cast<index_t>(v) * L + i;
+                    if (r < rows) o[r] = acc[v][i];
+                }
+        }
+    }
+}
+
+constexpr index_t distance_rows() { return static_cast<index_t>(Lanes<double>::count) * QM_ROW_VECS; }
+
 inline Kernels<float> kernels_f32() {
     return Kernels<float>{&nearest<float>, static_cast<index_t>(Lanes<float>::count) * QM_ROW_VECS,
-                          kCenterBlock};
+                          kCenterBlock, &point_distances<float>, distance_rows()};
 }
 inline Kernels<double> kernels_f64() {
     return Kernels<double>{&nearest<double>, static_cast<index_t>(Lanes<double>::count) * QM_ROW_VECS,
-                           kCenterBlock};
+                           kCenterBlock, &point_distances<double>, distance_rows()};
 }
 
 }  // namespace QM_KERNEL_NS
