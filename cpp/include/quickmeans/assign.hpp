@@ -24,28 +24,43 @@ public:
     NearestCenter(index_t k, index_t d, int n_threads)
         : k_(k), d_(d), kernels_(active_kernels().template get<T>()),
           k_pad_((k + kernels_.center_block - 1) / kernels_.center_block * kernels_.center_block),
-          centers_m2_(static_cast<size_t>(k_pad_ * d), T(0)),
+          origin_(static_cast<size_t>(d), T(0)), centers_m2_(static_cast<size_t>(k_pad_ * d), T(0)),
           norms_(static_cast<size_t>(k_pad_), std::numeric_limits<T>::infinity()),
           scratch_(static_cast<size_t>(std::max(1, n_threads))) {
         for (auto& s : scratch_) {
             s.transposed.resize(static_cast<size_t>(kernels_.group_rows * d));
-            s.uncertain.resize(static_cast<size_t>(block_rows()));
+            s.status.resize(static_cast<size_t>(block_rows()));
+            s.labels.resize(static_cast<size_t>(block_rows()));
+            s.runner_up.resize(static_cast<size_t>(block_rows()));
         }
-        // Rounding bound of the kernel's scores (see kernels.hpp), doubled for safety.
+        // Per-score rounding error is at most (d+2) u (3 max|c'|^2 + |x'|^2) for the
+        // expansion, plus 4 u (|x'|^2 + |c'|^2) for shifting x and c by the origin
+        // (x' = x - origin, u = eps/2). The margin, 8 (d+2) u (3 max|c'|^2 + |x'|^2),
+        // exceeds twice their sum: two scores farther apart than it are ordered right.
         margin_coef_ = static_cast<T>(4.0 * static_cast<double>(d + 2) * std::numeric_limits<T>::epsilon());
     }
 
     index_t block_rows() const { return 256; }
 
-    // Centers change every iteration; pack them once for the kernel.
+    // Centers change every iteration; pack them once for the kernel, relative to
+    // their mean (small norms keep the kernel's rounding bound tight).
     void set_centers(const T* centers) {
         centers_ = centers;
+        for (index_t j = 0; j < d_; ++j) {
+            double mean = 0.0;
+            for (index_t c = 0; c < k_; ++c) mean += static_cast<double>(centers[c * d_ + j]);
+            origin_[static_cast<size_t>(j)] = static_cast<T>(mean / static_cast<double>(k_));
+        }
         double max_norm2 = 0.0;
         for (index_t c = 0; c < k_; ++c) {
             const T* cc = centers + c * d_;
             T* packed = centers_m2_.data() + c * d_;
-            for (index_t j = 0; j < d_; ++j) packed[j] = T(-2) * cc[j];
-            const double norm2 = squared_norm(cc, d_);
+            double norm2 = 0.0;
+            for (index_t j = 0; j < d_; ++j) {
+                const T shifted = cc[j] - origin_[static_cast<size_t>(j)];
+                packed[j] = T(-2) * shifted;
+                norm2 += static_cast<double>(shifted) * static_cast<double>(shifted);
+            }
             norms_[static_cast<size_t>(c)] = static_cast<T>(norm2);
             max_norm2 = std::max(max_norm2, norm2);
         }
@@ -56,16 +71,20 @@ public:
     // already stored there. `slot` picks the scratch buffers (one per thread).
     index_t assign(const DenseView<T>& x, index_t begin, index_t end, label_t* labels, int slot) {
         Scratch& s = scratch_[static_cast<size_t>(slot)];
-        std::vector<label_t>& fresh = s.labels;
-        fresh.resize(static_cast<size_t>(block_rows()));
         index_t changed = 0;
         for (index_t b = begin; b < end; b += block_rows()) {
             const index_t m = std::min(block_rows(), end - b);
-            kernels_.nearest(x.row(b), m, d_, centers_m2_.data(), norms_.data(), k_pad_, margin_coef_,
-                             max_norm2_, fresh.data(), s.uncertain.data(), s.transposed.data());
+            kernels_.nearest(x.row(b), m, d_, origin_.data(), centers_m2_.data(), norms_.data(), k_pad_,
+                             margin_coef_, max_norm2_, s.labels.data(), s.runner_up.data(), s.status.data(),
+                             s.transposed.data());
             for (index_t r = 0; r < m; ++r) {
-                label_t label = fresh[static_cast<size_t>(r)];
-                if (s.uncertain[static_cast<size_t>(r)]) label = exact_nearest(x.row(b + r));
+                label_t label = s.labels[static_cast<size_t>(r)];
+                const unsigned char status = s.status[static_cast<size_t>(r)];
+                if (status != 0) {
+                    const T* xr = x.row(b + r);
+                    label = status == 1 ? exact_nearer(xr, label, s.runner_up[static_cast<size_t>(r)])
+                                        : exact_nearest(xr);
+                }
                 changed += labels[b + r] != label;
                 labels[b + r] = label;
             }
@@ -76,9 +95,18 @@ public:
 private:
     struct Scratch {
         std::vector<T> transposed;
-        std::vector<unsigned char> uncertain;
+        std::vector<unsigned char> status;
         std::vector<label_t> labels;
+        std::vector<label_t> runner_up;
     };
+
+    // The exactly nearer of two centers, the lower index on a tie.
+    label_t exact_nearer(const T* xi, label_t a, label_t b) const {
+        const double da = squared_distance(xi, centers_ + a * d_, d_);
+        const double db = squared_distance(xi, centers_ + b * d_, d_);
+        if (da != db) return da < db ? a : b;
+        return std::min(a, b);
+    }
 
     label_t exact_nearest(const T* xi) const {
         double best = std::numeric_limits<double>::infinity();
@@ -96,6 +124,7 @@ private:
     index_t k_, d_;
     Kernels<T> kernels_;
     index_t k_pad_;
+    std::vector<T> origin_;
     std::vector<T> centers_m2_;
     std::vector<T> norms_;
     const T* centers_ = nullptr;

@@ -10,6 +10,7 @@
 
 #include "quickmeans/common.hpp"
 #include "quickmeans/distance.hpp"
+#include "quickmeans/kernels.hpp"
 #include "quickmeans/parallel.hpp"
 
 namespace quickmeans {
@@ -35,6 +36,10 @@ public:
                   index_t begin, index_t end) {
         double* sums = slot_sums(s);
         double* weights = sums + k_ * d_;
+        if (!sample_weight) {
+            active_kernels().template get<T>().add_rows(x.row(begin), end - begin, d_, labels + begin, sums, weights);
+            return;
+        }
         for (index_t i = begin; i < end; ++i) {
             const double w = weight_of(sample_weight, i);
             double* acc = sums + static_cast<index_t>(labels[i]) * d_;

@@ -8,14 +8,15 @@ namespace quickmeans {
 
 template <class T>
 struct Kernels {
-    // Nearest of k_pad packed centers for m rows of x: labels[r], and uncertain[r] = 1
-    // when the best and second-best scores are within the kernel's rounding bound
-    // (margin_coef * (3 * max_norm2 + ||x||^2)), so the caller must decide exactly.
-    // centers_m2 holds -2 * center (k_pad x d); norms holds ||c||^2 (+inf for padding);
-    // scratch holds d * group_rows values.
-    void (*nearest)(const T* x, index_t m, index_t d, const T* centers_m2, const T* norms,
-                    index_t k_pad, T margin_coef, T max_norm2, label_t* labels,
-                    unsigned char* uncertain, T* scratch);
+    // Nearest of k_pad packed centers for m rows of x, scored in coordinates shifted
+    // by `origin`: labels[r] and runner_up[r], and status[r] saying whether the best
+    // is certain, one of the two, or undecided, judged against the scores' rounding
+    // bound margin_coef * (3 * max_norm2 + ||x - origin||^2). centers_m2 holds
+    // -2 * (center - origin) (k_pad x d); norms their squared norms (+inf for
+    // padding); scratch holds d * group_rows values.
+    void (*nearest)(const T* x, index_t m, index_t d, const T* origin, const T* centers_m2,
+                    const T* norms, index_t k_pad, T margin_coef, T max_norm2, label_t* labels,
+                    label_t* runner_up, unsigned char* status, T* scratch);
     index_t group_rows;    // rows the kernel handles together
     index_t center_block;  // k_pad must be a multiple of this
 
@@ -24,6 +25,11 @@ struct Kernels {
     void (*point_distances)(const T* x, index_t m, index_t d, const T* points, index_t t,
                             double* out, index_t out_stride, double* scratch);
     index_t distance_rows;
+
+    // sums[label * d + j] += x[j] (double) and counts[label] += 1 for m rows of unit
+    // weight (weighted rows are added by the caller, where no FMA can change rounding).
+    void (*add_rows)(const T* x, index_t m, index_t d, const label_t* labels, double* sums,
+                     double* counts);
 };
 
 struct KernelSet {

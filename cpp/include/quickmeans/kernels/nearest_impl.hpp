@@ -57,11 +57,20 @@ inline V load(const T* p) {
 
 constexpr int kCenterBlock = 4;  // centers scored together per pass over the features
 
-// centers_m2: k_pad x d centers scaled by -2 (k_pad a multiple of kCenterBlock,
-// padding rows zero with norm +inf); norms: ||c||^2. scratch: d * rows_per_group.
-template <class T>
-void nearest(const T* x, index_t m, index_t d, const T* centers_m2, const T* norms, index_t k_pad,
-             T margin_coef, T max_norm2, label_t* labels, unsigned char* uncertain, T* scratch) {
+// Row outcomes written to `status`: the label is certain; the nearest is one of
+// labels[r] and runner_up[r]; or any center may be nearest (decide exactly).
+enum : unsigned char { kCertain = 0, kTwoWay = 1, kUncertain = 2 };
+
+// Scores are computed in coordinates shifted by `origin` (the centers' mean), which
+// keeps the norms in the rounding bound small. centers_m2: k_pad x d shifted centers
+// times -2 (k_pad a multiple of kCenterBlock, padding rows zero with norm +inf);
+// norms: their squared norms. scratch: d * group_rows values. With kThird, the
+// runner-up's index and the third-best score are tracked too, so a two-way near tie
+// needs only two exact distances.
+template <class T, bool kThird>
+void nearest_impl(const T* x, index_t m, index_t d, const T* origin, const T* centers_m2, const T* norms,
+                  index_t k_pad, T margin_coef, T max_norm2, label_t* labels, label_t* runner_up,
+                  unsigned char* status, T* scratch) {
     typedef typename Lanes<T>::V V;
     typedef typename Lanes<T>::I I;
     typedef typename Lanes<T>::Index IndexLane;
@@ -72,21 +81,20 @@ void nearest(const T* x, index_t m, index_t d, const T* centers_m2, const T* nor
 
     for (index_t g = 0; g < m; g += G) {
         const index_t rows = m - g < G ? m - g : G;
-        // Transpose the group into scratch[j * G + r], zero-padded.
+        // Transpose the group into scratch[j * G + r], shifted, zero-padded.
         for (index_t r = 0; r < rows; ++r) {
             const T* xr = x + (g + r) * d;
-            for (index_t j = 0; j < d; ++j) scratch[j * G + r] = xr[j];
+            for (index_t j = 0; j < d; ++j) scratch[j * G + r] = xr[j] - origin[j];
         }
         for (index_t r = rows; r < G; ++r)
             for (index_t j = 0; j < d; ++j) scratch[j * G + r] = T(0);
 
-        V xnorm[R], best[R], second[R];
-        I index[R];
+        V xnorm[R], best[R], second[R], third[R];
+        I index[R], index2[R];
         for (int v = 0; v < R; ++v) {
             xnorm[v] = splat<V>(T(0));
-            best[v] = splat<V>(inf);
-            second[v] = splat<V>(inf);
-            index[v] = splat<I>(IndexLane(0));
+            best[v] = second[v] = third[v] = splat<V>(inf);
+            index[v] = index2[v] = splat<I>(IndexLane(0));
         }
         for (index_t j = 0; j < d; ++j)
             for (int v = 0; v < R; ++v) {
@@ -108,30 +116,70 @@ void nearest(const T* x, index_t m, index_t d, const T* centers_m2, const T* nor
                 }
             }
             // Lower index wins ties: centers arrive in increasing order, `<` is strict.
+            // NaN scores never compare lower, but poison second/third: uncertain.
             for (int b = 0; b < kCenterBlock; ++b) {
                 const I id = splat<I>(static_cast<IndexLane>(c + b));
                 for (int v = 0; v < R; ++v) {
                     const V s = acc[v][b];
-                    const I lower = s < best[v];
-                    const V displaced = lower ? best[v] : s;
-                    second[v] = second[v] < displaced ? second[v] : displaced;
-                    best[v] = lower ? s : best[v];
-                    index[v] = lower ? id : index[v];
+                    const I below1 = s < best[v];
+                    if (kThird) {
+                        const I below2 = s < second[v];
+                        const V third_cand = below2 ? second[v] : s;
+                        third[v] = third[v] < third_cand ? third[v] : third_cand;
+                        const V second_new = below1 ? best[v] : (below2 ? s : second[v]);
+                        index2[v] = below1 ? index[v] : (below2 ? id : index2[v]);
+                        second[v] = second_new;
+                    } else {
+                        const V displaced = below1 ? best[v] : s;
+                        second[v] = second[v] < displaced ? second[v] : displaced;
+                    }
+                    best[v] = below1 ? s : best[v];
+                    index[v] = below1 ? id : index[v];
                 }
             }
         }
 
         for (int v = 0; v < R; ++v) {
             const V margin = splat<V>(margin_coef) * (splat<V>(T(3) * max_norm2) + xnorm[v]);
-            const V gap = second[v] - best[v];
+            const V gap2 = second[v] - best[v];
+            const V gap3 = third[v] - best[v];
             for (int i = 0; i < L; ++i) {
                 const index_t r = static_cast<index_t>(v) * L + i;
                 if (r >= rows) break;
                 labels[g + r] = static_cast<label_t>(index[v][i]);
-                // NaN (overflow) compares false: uncertain, settled exactly.
-                uncertain[g + r] = !(gap[i] > margin[i]);
+                runner_up[g + r] = static_cast<label_t>(index2[v][i]);
+                // Comparisons with NaN are false: such rows are decided exactly.
+                status[g + r] = gap2[i] > margin[i] ? kCertain
+                                : (kThird && gap3[i] > margin[i]) ? kTwoWay
+                                                                  : kUncertain;
             }
         }
+    }
+}
+
+template <class T>
+void nearest(const T* x, index_t m, index_t d, const T* origin, const T* centers_m2, const T* norms,
+             index_t k_pad, T margin_coef, T max_norm2, label_t* labels, label_t* runner_up,
+             unsigned char* status, T* scratch) {
+    // Tracking a third score costs a few vector ops per center: worth it only when
+    // a row's scores cost many FMAs (and bounds, which grow with d, are wider).
+    if (d >= 64)
+        nearest_impl<T, true>(x, m, d, origin, centers_m2, norms, k_pad, margin_coef, max_norm2, labels,
+                              runner_up, status, scratch);
+    else
+        nearest_impl<T, false>(x, m, d, origin, centers_m2, norms, k_pad, margin_coef, max_norm2, labels,
+                               runner_up, status, scratch);
+}
+
+// Adds rows of unit weight to per-cluster sums (double) and counts. Only additions,
+// so the sums are bitwise the same at every SIMD level (no FMA contraction).
+template <class T>
+void add_rows(const T* x, index_t m, index_t d, const label_t* labels, double* sums, double* counts) {
+    for (index_t r = 0; r < m; ++r) {
+        double* acc = sums + static_cast<index_t>(labels[r]) * d;
+        const T* xr = x + r * d;
+        for (index_t j = 0; j < d; ++j) acc[j] += static_cast<double>(xr[j]);
+        counts[labels[r]] += 1.0;
     }
 }
 
@@ -178,11 +226,11 @@ constexpr index_t distance_rows() { return static_cast<index_t>(Lanes<double>::c
 
 inline Kernels<float> kernels_f32() {
     return Kernels<float>{&nearest<float>, static_cast<index_t>(Lanes<float>::count) * QM_ROW_VECS,
-                          kCenterBlock, &point_distances<float>, distance_rows()};
+                          kCenterBlock, &point_distances<float>, distance_rows(), &add_rows<float>};
 }
 inline Kernels<double> kernels_f64() {
     return Kernels<double>{&nearest<double>, static_cast<index_t>(Lanes<double>::count) * QM_ROW_VECS,
-                           kCenterBlock, &point_distances<double>, distance_rows()};
+                           kCenterBlock, &point_distances<double>, distance_rows(), &add_rows<double>};
 }
 
 }  // namespace QM_KERNEL_NS
