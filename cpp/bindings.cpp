@@ -9,6 +9,7 @@
 #include <string>
 
 #include "quickmeans/elkan.hpp"
+#include "quickmeans/hamerly.hpp"
 #include "quickmeans/kernels.hpp"
 #include "quickmeans/kmeanspp.hpp"
 #include "quickmeans/lloyd.hpp"
@@ -91,6 +92,8 @@ py::tuple fit_typed(const py::array& X, const py::object& sample_weight, const p
         without_gil([&] { summary = qm::lloyd(x, w, cp, k, lp, max_iter, tol, rc); });
     } else if (algorithm == "elkan") {
         without_gil([&] { summary = qm::elkan(x, w, cp, k, lp, max_iter, tol, rc); });
+    } else if (algorithm == "hamerly") {
+        without_gil([&] { summary = qm::hamerly(x, w, cp, k, lp, max_iter, tol, rc); });
     } else {
         throw py::value_error("unknown algorithm: " + algorithm);
     }

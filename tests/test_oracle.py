@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 import quickmeans
 from quickmeans import reference as ref
 
-ALGORITHMS = ["lloyd", "elkan"]
+ALGORITHMS = ["lloyd", "elkan", "hamerly", "auto"]
 DTYPES = [np.float64, np.float32]
 
 
@@ -30,6 +30,25 @@ def assert_same_run(model: quickmeans.KMeans, expected: tuple, dtype: type) -> N
     np.testing.assert_allclose(model.cluster_centers_, centers, rtol=rtol_for(dtype),
                                atol=rtol_for(dtype) * 1e-2)
     assert model.inertia_ == pytest.approx(inertia, rel=rtol_for(dtype))
+
+
+def test_auto_picks_elkan_only_for_many_features_and_few_clusters() -> None:
+    from quickmeans._kmeans import choose_algorithm
+
+    assert choose_algorithm(10_000, 1024, 8, 4) == "elkan"
+    assert choose_algorithm(10_000, 16, 8, 4) == "lloyd"
+    assert choose_algorithm(10_000, 1024, 256, 4) == "lloyd"
+    assert choose_algorithm(10**9, 1024, 8, 4) == "lloyd"  # n x k bounds would not fit
+
+
+@pytest.mark.parametrize("algorithm", ["elkan", "hamerly", "auto"])
+def test_high_dimensional_runs_equal_lloyd(algorithm) -> None:
+    X = make_blobs(400, 600, 6, seed=14, spread=3.0, dtype=np.float32)
+    lloyd = quickmeans.KMeans(6, random_state=0, algorithm="lloyd").fit(X)
+    other = quickmeans.KMeans(6, random_state=0, algorithm=algorithm).fit(X)
+    np.testing.assert_array_equal(other.labels_, lloyd.labels_)
+    np.testing.assert_array_equal(other.cluster_centers_, lloyd.cluster_centers_)
+    assert other.n_iter_ == lloyd.n_iter_
 
 
 @pytest.mark.parametrize("algorithm", ALGORITHMS)

@@ -30,7 +30,20 @@ from quickmeans._validation import (
     resolve_n_threads,
 )
 
-ALGORITHMS = ("lloyd", "elkan")
+ALGORITHMS = ("lloyd", "elkan", "hamerly", "auto")
+
+
+def choose_algorithm(n_samples: int, n_features: int, n_clusters: int, itemsize: int) -> str:
+    """What algorithm='auto' runs, from measurements of the engine (bench/):
+
+    Lloyd's SIMD kernel wins almost everywhere; Elkan's bounds pay off only when each
+    distance is long (many features) and there are few clusters, and its n x k lower
+    bounds fit comfortably in memory.
+    """
+    bounds_bytes = n_samples * n_clusters * itemsize
+    if n_clusters > 1 and n_features >= 512 and n_clusters <= 32 and bounds_bytes <= 2**30:
+        return "elkan"
+    return "lloyd"
 
 
 def is_same_clustering(labels: np.ndarray, other: np.ndarray, n_clusters: int) -> bool:
@@ -67,9 +80,11 @@ default='k-means++'
         the same centers as scikit-learn.
     copy_x : bool, default=True
         Accepted for compatibility; quickmeans never modifies X.
-    algorithm : {'lloyd', 'elkan'}, default='lloyd'
-        'lloyd' is the classic EM-style algorithm; 'elkan' skips distance computations with
-        the triangle inequality. Both give identical results from the same init.
+    algorithm : {'lloyd', 'elkan', 'hamerly', 'auto'}, default='lloyd'
+        'lloyd' is the classic EM-style algorithm; 'elkan' and 'hamerly' skip distance
+        computations with triangle-inequality bounds (Elkan: n x k bounds, Hamerly: two per
+        sample). 'auto' picks by shape (see ``choose_algorithm``). All give identical results
+        from the same init.
     n_threads : int or None, default=None
         Threads for the engine. None uses OpenMP's current limit (which
         ``threadpoolctl.threadpool_limits`` controls); -1 uses all cores.
@@ -163,10 +178,10 @@ default='k-means++'
                 f"{{{', '.join(repr(a) for a in ALGORITHMS)}}}. Got {self.algorithm!r} instead."
             )
         algorithm = self.algorithm
-        if algorithm == "elkan" and n_clusters == 1:
+        if algorithm in ("elkan", "hamerly") and n_clusters == 1:
             warnings.warn(
-                "algorithm='elkan' doesn't make sense for a single cluster. Using 'lloyd' "
-                "instead.",
+                f"algorithm={algorithm!r} doesn't make sense for a single cluster. Using "
+                "'lloyd' instead.",
                 RuntimeWarning,
                 stacklevel=3,
             )
@@ -211,6 +226,9 @@ default='k-means++'
             raise ValueError(f"n_samples={X.shape[0]} should be >= n_clusters={n_clusters}.")
         weights = check_sample_weight(sample_weight, X.shape[0])
         random_state = check_random_state(self.random_state)
+        algorithm = params["algorithm"]
+        if algorithm == "auto":
+            algorithm = choose_algorithm(X.shape[0], X.shape[1], n_clusters, X.dtype.itemsize)
         tol = params["tol"]
         tol = 0.0 if tol == 0 else _core.mean_feature_variance(X, n_threads) * tol
 
@@ -219,7 +237,7 @@ default='k-means++'
             centers = initial_centers(X, n_clusters, self.init, weights, random_state, n_threads)
             if params["verbose"]:
                 print("Initialization complete")
-            result = _core.fit(X, weights, centers, params["algorithm"], params["max_iter"], tol,
+            result = _core.fit(X, weights, centers, algorithm, params["max_iter"], tol,
                                n_threads, self._reporter(params["verbose"]))
             if best is None or (
                 result[2] < best[2] and not is_same_clustering(result[1], best[1], n_clusters)

@@ -208,5 +208,5 @@ def kmeans(
         init = kmeans_plusplus(X, n_clusters, sample_weight=sample_weight,
                                random_state=np.random.RandomState(random_state))[0]
     abs_tol = 0.0 if tol == 0 else mean_feature_variance(X) * tol
-    run = lloyd if algorithm == "lloyd" else elkan
+    run = elkan if algorithm == "elkan" else lloyd  # every engine algorithm equals Lloyd
     return run(X, init, sample_weight=sample_weight, max_iter=max_iter, tol=abs_tol)

@@ -12,6 +12,7 @@
 #include <limits>
 #include <vector>
 
+#include "quickmeans/bounded.hpp"
 #include "quickmeans/centers.hpp"
 #include "quickmeans/common.hpp"
 #include "quickmeans/distance.hpp"
@@ -134,10 +135,7 @@ public:
     }
 
 private:
-    // Skip only when the bound is clearly larger: the slack absorbs the rounding
-    // of bounds kept over many iterations, and equality is never skipped, so the
-    // lower index still wins ties.
-    static bool may_skip(double upper, double bound) { return upper * (1.0 + 1e-10) < bound; }
+    static bool may_skip(double upper, double bound) { return bound_excludes(upper, bound); }
 
     static T round_down(double v) {
         T r = static_cast<T>(v);
@@ -162,49 +160,8 @@ private:
 template <class T>
 FitSummary elkan(const DenseView<T>& x, const double* sample_weight, T* centers, index_t k, label_t* labels,
                  int max_iter, double tol, const RunControl& control) {
-    const index_t d = x.d;
-    const int threads = control.n_threads;
     ElkanBounds<T> bounds(x, k);
-    ClusterSums sums(x.n, k, d);
-    const RangeSplit& slots = sums.slots();
-    std::vector<T> next(static_cast<size_t>(k * d));
-    std::vector<index_t> changed(static_cast<size_t>(slots.parts));
-
-    bool strict = false;
-    int iter = 0;
-    for (; iter < max_iter; ++iter) {
-        control.check_stop();
-        if (iter == 0) bounds.set_centers(centers, threads);
-        parallel_for(slots.parts, threads, [&](index_t s) {
-            sums.clear_slot(s);
-            if (iter == 0) {
-                bounds.init_rows(slots.begin(s), slots.end(s), labels);
-                changed[static_cast<size_t>(s)] = slots.end(s) - slots.begin(s);
-            } else {
-                changed[static_cast<size_t>(s)] = bounds.assign_rows(slots.begin(s), slots.end(s), labels);
-            }
-            sums.add_rows(s, x, sample_weight, labels, slots.begin(s), slots.end(s));
-        });
-        sums.reduce(threads);
-        relocate_empty_clusters(x, sample_weight, centers, labels, k, sums.sums(), sums.weights(), threads);
-        average_centers(sums.sums(), sums.weights(), k, d, next.data());
-        const double shift = squared_center_shift(centers, next.data(), k, d);
-        bounds.move_centers(centers, next.data(), labels, threads);
-        std::copy(next.begin(), next.end(), centers);
-        bounds.set_centers(centers, threads);
-        if (control.on_iteration) control.on_iteration(iter, inertia(x, sample_weight, centers, labels, threads));
-        index_t total_changed = 0;
-        for (index_t c : changed) total_changed += c;
-        if (total_changed == 0) {
-            strict = true;
-            break;
-        }
-        if (shift <= tol) break;
-    }
-    if (!strict) {
-        parallel_for(slots.parts, threads, [&](index_t s) { bounds.assign_rows(slots.begin(s), slots.end(s), labels); });
-    }
-    return FitSummary{inertia(x, sample_weight, centers, labels, threads), std::min(iter + 1, max_iter)};
+    return iterate_with_bounds(bounds, x, sample_weight, centers, k, labels, max_iter, tol, control);
 }
 
 }  // namespace quickmeans

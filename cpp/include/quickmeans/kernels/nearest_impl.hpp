@@ -67,7 +67,7 @@ enum : unsigned char { kCertain = 0, kTwoWay = 1, kUncertain = 2 };
 // norms: their squared norms. scratch: d * group_rows values. With kThird, the
 // runner-up's index and the third-best score are tracked too, so a two-way near tie
 // needs only two exact distances.
-template <class T, bool kThird>
+template <class T, bool kThird, int R>
 void nearest_impl(const T* x, index_t m, index_t d, const T* origin, const T* centers_m2, const T* norms,
                   index_t k_pad, T margin_coef, T max_norm2, label_t* labels, label_t* runner_up,
                   unsigned char* status, T* scratch) {
@@ -75,8 +75,7 @@ void nearest_impl(const T* x, index_t m, index_t d, const T* origin, const T* ce
     typedef typename Lanes<T>::I I;
     typedef typename Lanes<T>::Index IndexLane;
     constexpr int L = Lanes<T>::count;
-    constexpr int R = QM_ROW_VECS;  // row vectors per group
-    constexpr index_t G = static_cast<index_t>(L) * R;
+    constexpr index_t G = static_cast<index_t>(L) * R;  // rows per group: R vectors
     const T inf = __builtin_huge_val();
 
     for (index_t g = 0; g < m; g += G) {
@@ -161,14 +160,19 @@ template <class T>
 void nearest(const T* x, index_t m, index_t d, const T* origin, const T* centers_m2, const T* norms,
              index_t k_pad, T margin_coef, T max_norm2, label_t* labels, label_t* runner_up,
              unsigned char* status, T* scratch) {
-    // Tracking a third score costs a few vector ops per center: worth it only when
-    // a row's scores cost many FMAs (and bounds, which grow with d, are wider).
-    if (d >= 64)
-        nearest_impl<T, true>(x, m, d, origin, centers_m2, norms, k_pad, margin_coef, max_norm2, labels,
-                              runner_up, status, scratch);
+    // Tracking a third score costs a few vector ops per center: worth it only when a
+    // row's scores cost many FMAs (and bounds, which grow with d, are wider). Fewer
+    // rows per group at large d keep the transposed group in L1.
+    constexpr int R = QM_ROW_VECS;
+    if (d < 64)
+        nearest_impl<T, false, R>(x, m, d, origin, centers_m2, norms, k_pad, margin_coef, max_norm2, labels,
+                                  runner_up, status, scratch);
+    else if (d * R * QM_VEC_BYTES <= 32 * 1024)
+        nearest_impl<T, true, R>(x, m, d, origin, centers_m2, norms, k_pad, margin_coef, max_norm2, labels,
+                                 runner_up, status, scratch);
     else
-        nearest_impl<T, false>(x, m, d, origin, centers_m2, norms, k_pad, margin_coef, max_norm2, labels,
-                               runner_up, status, scratch);
+        nearest_impl<T, true, 1>(x, m, d, origin, centers_m2, norms, k_pad, margin_coef, max_norm2, labels,
+                                 runner_up, status, scratch);
 }
 
 // Adds rows of unit weight to per-cluster sums (double) and counts. Only additions,
