@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import make_blobs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import quickmeans
+from conftest import make_blobs
 from quickmeans import reference as ref
 
 ALGORITHMS = ["lloyd", "elkan", "hamerly", "auto"]
@@ -247,9 +247,9 @@ def test_near_ties_are_settled_exactly_in_float32() -> None:
 
 
 def test_fit_can_be_interrupted() -> None:
+    import _thread
     import threading
     import time
-    import _thread
 
     X = make_blobs(200_000, 16, 50, seed=13, spread=5.0, dtype=np.float32)
     timer = threading.Timer(0.5, _thread.interrupt_main)

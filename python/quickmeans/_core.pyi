@@ -1,6 +1,6 @@
 """Type stubs for the compiled engine (cpp/bindings.cpp)."""
 
-from typing import Callable, Optional
+from typing import Callable
 
 import numpy as np
 import numpy.typing as npt
@@ -9,17 +9,17 @@ FloatArray = npt.NDArray[np.floating]
 
 def fit(
     X: FloatArray,
-    sample_weight: Optional[npt.NDArray[np.float64]],
+    sample_weight: npt.NDArray[np.float64] | None,
     init: FloatArray,
     algorithm: str,
     max_iter: int,
     tol: float,
     n_threads: int,
-    on_iteration: Optional[Callable[[int, float], None]] = None,
+    on_iteration: Callable[[int, float], None] | None = None,
 ) -> tuple[FloatArray, npt.NDArray[np.int32], float, int]: ...
 def kmeans_plusplus(
     X: FloatArray,
-    sample_weight: Optional[npt.NDArray[np.float64]],
+    sample_weight: npt.NDArray[np.float64] | None,
     n_clusters: int,
     first: int,
     uniforms: npt.NDArray[np.float64],
@@ -28,7 +28,7 @@ def kmeans_plusplus(
 def predict(X: FloatArray, centers: FloatArray, n_threads: int) -> npt.NDArray[np.int32]: ...
 def inertia(
     X: FloatArray,
-    sample_weight: Optional[npt.NDArray[np.float64]],
+    sample_weight: npt.NDArray[np.float64] | None,
     centers: FloatArray,
     labels: npt.NDArray[np.int32],
     n_threads: int,
