@@ -31,7 +31,8 @@ void kmeans_plusplus(const DenseView<T>& x, const double* sample_weight, index_t
     const RangeSplit chunks = fixed_chunks(n, 2048);
     const index_t chunk_rows = chunks.end(0) - chunks.begin(0) + 1;
     std::vector<double> closest(static_cast<size_t>(n));
-    std::vector<double> cumulative(static_cast<size_t>(n));
+    std::vector<index_t> by_target(static_cast<size_t>(n_trials));
+    std::vector<double> targets(static_cast<size_t>(n_trials));
     std::vector<double> partial(static_cast<size_t>(chunks.parts * n_trials));
     std::vector<T> candidate_rows(static_cast<size_t>(n_trials * d));
     std::vector<index_t> candidates(static_cast<size_t>(n_trials));
@@ -62,19 +63,29 @@ void kmeans_plusplus(const DenseView<T>& x, const double* sample_weight, index_t
     update_closest(x.row(first), true);
     for (index_t c = 1; c < k; ++c) {
         control.check_stop();
-        // Sequential cumulative sum, as np.cumsum does it.
-        double running = 0.0;
-        for (index_t i = 0; i < n; ++i) {
-            running += weight_of(sample_weight, i) * closest[static_cast<size_t>(i)];
-            cumulative[static_cast<size_t>(i)] = running;
-        }
+        // Each candidate is the first sample whose cumulative potential (summed in
+        // sample order, as np.cumsum does) reaches its target; the targets are found
+        // in one pass, smallest first, without storing the cumulative sums.
+        double total = 0.0;
+        for (index_t i = 0; i < n; ++i) total += weight_of(sample_weight, i) * closest[static_cast<size_t>(i)];
         for (index_t t = 0; t < n_trials; ++t) {
-            const double target = uniforms[(c - 1) * n_trials + t] * running;
-            const index_t pos = std::lower_bound(cumulative.begin(), cumulative.end(), target) - cumulative.begin();
-            candidates[static_cast<size_t>(t)] = std::min(pos, n - 1);
+            targets[static_cast<size_t>(t)] = uniforms[(c - 1) * n_trials + t] * total;
+            by_target[static_cast<size_t>(t)] = t;
+        }
+        std::sort(by_target.begin(), by_target.end(), [&](index_t a, index_t b) {
+            return targets[static_cast<size_t>(a)] < targets[static_cast<size_t>(b)];
+        });
+        double running = 0.0;
+        index_t next = 0, i = 0;
+        for (; i < n && next < n_trials; ++i) {
+            running += weight_of(sample_weight, i) * closest[static_cast<size_t>(i)];
+            while (next < n_trials && running >= targets[static_cast<size_t>(by_target[static_cast<size_t>(next)])])
+                candidates[static_cast<size_t>(by_target[static_cast<size_t>(next++)])] = i;
+        }
+        for (; next < n_trials; ++next) candidates[static_cast<size_t>(by_target[static_cast<size_t>(next)])] = n - 1;
+        for (index_t t = 0; t < n_trials; ++t)
             std::copy(x.row(candidates[static_cast<size_t>(t)]), x.row(candidates[static_cast<size_t>(t)]) + d,
                       candidate_rows.begin() + t * d);
-        }
         // All trials of this step in one pass over X.
         parallel_for(chunks.parts, threads, [&](index_t p) {
             const index_t b = chunks.begin(p), m = chunks.end(p) - b;
