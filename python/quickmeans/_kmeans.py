@@ -248,7 +248,7 @@ default='k-means++'
         if params["verbose"] and n_iter < params["max_iter"]:
             print(f"Converged at iteration {n_iter - 1}.")
 
-        distinct = len(np.unique(labels))
+        distinct = int(np.count_nonzero(np.bincount(labels, minlength=n_clusters)))
         if distinct < n_clusters:
             warnings.warn(
                 f"Number of distinct clusters ({distinct}) found smaller than n_clusters "

@@ -121,7 +121,7 @@ def check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray | None
     if (sample_weight < 0).any():
         raise ValueError("Negative values in data passed to sample_weight")
     if not sample_weight.sum() > 0:
-        raise ValueError("sample_weight must have a positive sum.")
+        raise ValueError("Sample weights must contain at least one non-zero number.")
     return sample_weight
 
 

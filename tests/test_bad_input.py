@@ -1,0 +1,179 @@
+"""Bad input gets a clear ValueError/TypeError, never a crash or a silent wrong answer, and
+nothing the user passed in is modified."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import quickmeans
+from conftest import make_blobs
+from quickmeans._compat import NotFittedError
+
+X_GOOD = make_blobs(50, 3, 2, seed=40)
+
+
+def fit(X=X_GOOD, **params):
+    sample_weight = params.pop("sample_weight", None)
+    return quickmeans.KMeans(**{"n_clusters": 2, "random_state": 0, **params}).fit(
+        X, sample_weight=sample_weight)
+
+
+@pytest.mark.parametrize("bad, message", [
+    (np.nan, "contains NaN"),
+    (np.inf, "contains infinity"),
+    (-np.inf, "contains infinity"),
+])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_non_finite_values(bad, message, dtype) -> None:
+    X = X_GOOD.astype(dtype)
+    X[7, 1] = bad
+    with pytest.raises(ValueError, match=message):
+        fit(X)
+    model = fit(X_GOOD.astype(dtype))
+    for method in (model.predict, model.transform, model.score):
+        with pytest.raises(ValueError, match=message):
+            method(X)
+
+
+@pytest.mark.parametrize("X, message", [
+    (np.zeros((0, 3)), "0 sample"),
+    (np.zeros((5, 0)), "0 feature"),
+    (np.arange(6.0), "Expected 2D array, got 1D"),
+    (np.float64(3.0), "Expected 2D array, got scalar"),
+    (np.zeros((4, 2, 2)), "dim 3"),
+    (np.array([["a", "b"], ["c", "d"]]), "strings"),
+    (np.ones((4, 2)) * 1j, "Complex"),
+    ([[1.0, 2.0], [3.0]], "inhomogeneous|sequence"),
+])
+def test_bad_shapes_and_types(X, message) -> None:
+    with pytest.raises((ValueError, TypeError), match=message):
+        fit(X)
+
+
+def test_too_few_samples() -> None:
+    with pytest.raises(ValueError, match="n_samples=3 should be >= n_clusters=4"):
+        fit(X_GOOD[:3], n_clusters=4)
+    with pytest.raises(ValueError, match="n_samples=3 should be >= n_clusters=4"):
+        quickmeans.kmeans_plusplus(X_GOOD[:3], 4)
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"n_clusters": 0}, "'n_clusters' parameter of KMeans must be an int in the range"),
+    ({"n_clusters": -2}, "'n_clusters'"),
+    ({"n_clusters": 2.5}, "'n_clusters'"),
+    ({"n_clusters": "3"}, "'n_clusters'"),
+    ({"n_init": 0}, "'n_init'"),
+    ({"n_init": "many"}, "'n_init'"),
+    ({"max_iter": 0}, "'max_iter'"),
+    ({"tol": -1.0}, "'tol'"),
+    ({"algorithm": "fast"}, "'algorithm' parameter of KMeans must be a str among"),
+    ({"init": "kmeans++"}, "'init' parameter of KMeans must be a str among"),
+    ({"n_threads": 0}, "n_threads"),
+    ({"random_state": "seed"}, "cannot be used to seed"),
+])
+def test_bad_parameters(params, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        fit(**params)
+
+
+@pytest.mark.parametrize("init, message", [
+    (np.zeros((3, 3)), r"initial centers \(3, 3\) does not match the number of clusters 2"),
+    (np.zeros((2, 4)), r"does not match the number of features of the data 3"),
+    (np.zeros(6), "does not match the number of clusters"),
+    (np.array([[0, 0, 0], [1, np.nan, 1]]), "init contains NaN"),
+])
+def test_bad_init_arrays(init, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        fit(init=init)
+    with pytest.raises(ValueError, match=message):
+        fit(init=lambda X, k, random_state: init)
+
+
+@pytest.mark.parametrize("weights, message", [
+    (-np.ones(50), "Negative values in data passed to sample_weight"),
+    (np.ones(49), r"sample_weight.shape == \(49,\), expected \(50,\)"),
+    (np.ones((50, 1)), "1D array or scalar"),
+    (np.zeros(50), "at least one non-zero"),
+    (np.full(50, np.nan), "sample_weight contains NaN"),
+])
+def test_bad_sample_weight(weights, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        fit(sample_weight=weights)
+
+
+def test_random_init_needs_enough_weighted_samples() -> None:
+    w = np.zeros(50)
+    w[0] = 1.0
+    with pytest.raises(ValueError, match="positive sample_weight"):
+        fit(init="random", sample_weight=w)
+
+
+def test_use_before_fit() -> None:
+    model = quickmeans.KMeans(2)
+    for method in (model.predict, model.transform, model.score):
+        with pytest.raises(NotFittedError, match="not fitted yet"):
+            method(X_GOOD)
+
+
+def test_feature_count_mismatch() -> None:
+    model = fit()
+    for method in (model.predict, model.transform, model.score):
+        with pytest.raises(ValueError, match="X has 4 features, but KMeans is expecting 3"):
+            method(np.zeros((5, 4)))
+
+
+def test_sparse_input_is_refused_clearly() -> None:
+    sparse = pytest.importorskip("scipy.sparse")
+    with pytest.raises(TypeError, match="sparse"):
+        fit(sparse.csr_matrix(X_GOOD))
+
+
+@pytest.mark.parametrize("algorithm", ["lloyd", "elkan", "hamerly"])
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64])
+def test_inputs_are_never_modified(algorithm, order, dtype) -> None:
+    X = np.asarray(make_blobs(300, 4, 3, seed=41) * 10, order=order).astype(dtype, order=order)
+    init = np.asarray(X[:3], order=order)
+    w = np.random.RandomState(0).uniform(0.5, 2.0, len(X))
+    copies = [X.copy(order="K"), init.copy(order="K"), w.copy()]
+    model = quickmeans.KMeans(3, init=init, algorithm=algorithm).fit(X, sample_weight=w)
+    model.predict(X)
+    model.transform(X)
+    model.score(X, sample_weight=w)
+    for original, copy in zip([X, init, w], copies):
+        np.testing.assert_array_equal(original, copy)
+        assert original.flags.c_contiguous == copy.flags.c_contiguous
+    assert not np.shares_memory(model.cluster_centers_, init)
+
+
+def test_read_only_and_non_contiguous_input_work() -> None:
+    X = make_blobs(400, 6, 3, seed=42)
+    X.setflags(write=False)
+    view = X[::2, ::2]
+    model = quickmeans.KMeans(3, random_state=0).fit(view)
+    expected = quickmeans.KMeans(3, random_state=0).fit(np.ascontiguousarray(view))
+    np.testing.assert_array_equal(model.labels_, expected.labels_)
+
+
+def test_integer_and_boolean_input_is_converted_to_float64() -> None:
+    X = (make_blobs(200, 2, 2, seed=43) > 0)
+    model = quickmeans.KMeans(2, random_state=0).fit(X)
+    assert model.cluster_centers_.dtype == np.float64
+    model = quickmeans.KMeans(2, random_state=0).fit(X.astype(np.int16))
+    assert model.cluster_centers_.dtype == np.float64
+
+
+def test_float32_near_its_largest_values_still_gives_a_valid_result() -> None:
+    # Squared norms overflow float32 here (scikit-learn returns NaN centers); the engine's
+    # scores fall back to exact double distances, so the result is the reference's.
+    from quickmeans import reference as ref
+
+    X = np.random.RandomState(44).uniform(-3e38, 3e38, (500, 3)).astype(np.float32)
+    init = X[:4].copy()
+    model = quickmeans.KMeans(4, init=init).fit(X)
+    expected = ref.kmeans(X, 4, init=init)
+    assert np.isfinite(model.cluster_centers_).all()
+    np.testing.assert_array_equal(model.labels_, expected[1])
+    assert model.n_iter_ == expected[3]
+    assert model.inertia_ == pytest.approx(expected[2], rel=1e-6)
