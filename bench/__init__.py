@@ -1,0 +1,1 @@
+"""quickmeans benchmark harness: ``python bench/run.py`` (see bench/README.md)."""
