@@ -136,7 +136,25 @@ def _timed_estimator_fit(est: Any, X: np.ndarray) -> FitResult:
                      np.asarray(est.cluster_centers_))
 
 
-class QuickMeansPeer(Peer):
+class EstimatorPeer(Peer):
+    """A peer with scikit-learn's KMeans estimator API; subclasses build the estimator."""
+
+    def _estimator(self, k: int, **kw: Any) -> Any:
+        raise NotImplementedError
+
+    def _fit(self, X: np.ndarray, init: np.ndarray, max_iter: int, tol: float) -> FitResult:
+        est = self._estimator(init.shape[0], init=init, n_init=1, max_iter=max_iter, tol=tol)
+        return _timed_estimator_fit(est, X)
+
+    def _fit_default(self, X: np.ndarray, k: int, seed: int) -> FitResult:
+        return _timed_estimator_fit(self._estimator(k, n_init=1, random_state=seed), X)
+
+    def _fitted(self, X: np.ndarray, init: np.ndarray, max_iter: int) -> Any:
+        est = self._estimator(init.shape[0], init=init, n_init=1, max_iter=max_iter, tol=0.0)
+        return est.fit(X)
+
+
+class QuickMeansPeer(EstimatorPeer):
     """quickmeans.KMeans with an explicit thread count."""
 
     library = "quickmeans"
@@ -155,19 +173,8 @@ class QuickMeansPeer(Peer):
     def plusplus_indices(self, X: np.ndarray, k: int, seed: int) -> np.ndarray | None:
         return np.asarray(self._mod.kmeans_plusplus(X, k, random_state=seed)[1])
 
-    def _fit(self, X: np.ndarray, init: np.ndarray, max_iter: int, tol: float) -> FitResult:
-        est = self._estimator(init.shape[0], init=init, n_init=1, max_iter=max_iter, tol=tol)
-        return _timed_estimator_fit(est, X)
 
-    def _fit_default(self, X: np.ndarray, k: int, seed: int) -> FitResult:
-        return _timed_estimator_fit(self._estimator(k, n_init=1, random_state=seed), X)
-
-    def _fitted(self, X: np.ndarray, init: np.ndarray, max_iter: int) -> Any:
-        est = self._estimator(init.shape[0], init=init, n_init=1, max_iter=max_iter, tol=0.0)
-        return est.fit(X)
-
-
-class SklearnPeer(Peer):
+class SklearnPeer(EstimatorPeer):
     """sklearn.cluster.KMeans (threads set by the caller's threadpool_limits)."""
 
     library = "sklearn"
@@ -182,17 +189,6 @@ class SklearnPeer(Peer):
         if self.library != "sklearn":
             return None
         return np.asarray(self._mod.kmeans_plusplus(X, k, random_state=seed)[1])
-
-    def _fit(self, X: np.ndarray, init: np.ndarray, max_iter: int, tol: float) -> FitResult:
-        est = self._estimator(init.shape[0], init=init, n_init=1, max_iter=max_iter, tol=tol)
-        return _timed_estimator_fit(est, X)
-
-    def _fit_default(self, X: np.ndarray, k: int, seed: int) -> FitResult:
-        return _timed_estimator_fit(self._estimator(k, n_init=1, random_state=seed), X)
-
-    def _fitted(self, X: np.ndarray, init: np.ndarray, max_iter: int) -> Any:
-        est = self._estimator(init.shape[0], init=init, n_init=1, max_iter=max_iter, tol=0.0)
-        return est.fit(X)
 
 
 class _LogCapture(logging.Handler):
