@@ -80,8 +80,9 @@ def test_hand_computed_one_dimension() -> None:
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("order", ["C", "F"])
-def test_same_as_reference_from_same_init(algorithm, dtype, weighted, order) -> None:
-    X = np.asarray(make_blobs(1500, 6, 5, seed=3, spread=3.0, dtype=dtype), order=order)
+@pytest.mark.parametrize("d", [6, 80])  # the narrow and the wide kernel
+def test_same_as_reference_from_same_init(algorithm, dtype, weighted, order, d) -> None:
+    X = np.asarray(make_blobs(1500, d, 5, seed=3, spread=3.0, dtype=dtype), order=order)
     rng = np.random.RandomState(0)
     w = rng.uniform(0.1, 3.0, size=len(X)) if weighted else None
     init = X[rng.choice(len(X), 8, replace=False)]
@@ -96,7 +97,7 @@ def test_same_as_reference_from_same_init(algorithm, dtype, weighted, order) -> 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     n=st.integers(1, 300),
-    d=st.integers(1, 40),
+    d=st.integers(1, 100),  # both kernels: the wide one starts at 64 features
     k=st.integers(1, 20),
     dtype=st.sampled_from(DTYPES),
     algorithm=st.sampled_from(ALGORITHMS),
@@ -207,16 +208,17 @@ def test_thread_count_does_not_change_results(algorithm, dtype) -> None:
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_every_simd_level_gives_the_same_answer(dtype) -> None:
+@pytest.mark.parametrize(("d", "k"), [(19, 9), (70, 21)])  # the narrow and the wide kernel
+def test_every_simd_level_gives_the_same_answer(dtype, d, k) -> None:
     from quickmeans import _core
 
-    X = make_blobs(5000, 19, 9, seed=11, spread=4.0, dtype=dtype)
+    X = make_blobs(5000, d, k, seed=11, spread=4.0, dtype=dtype)
     original = _core.simd_level()
     results = {}
     try:
         for level in _core.simd_levels():
             _core.set_simd_level(level)
-            model = quickmeans.KMeans(9, random_state=0).fit(X)
+            model = quickmeans.KMeans(k, random_state=0).fit(X)
             results[level] = (model.labels_, model.cluster_centers_, model.n_iter_,
                               model.predict(X[::3]))
     finally:

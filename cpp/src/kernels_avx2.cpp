@@ -3,6 +3,8 @@
 #define QM_KERNEL_NS isa_avx2
 #define QM_VEC_BYTES 32
 #define QM_ROW_VECS 2
+#define QM_WIDE_ROW_VECS 2
+#define QM_WIDE_CENTER_BLOCK 4
 #include "quickmeans/kernels/nearest_impl.hpp"
 
 namespace quickmeans {

@@ -23,7 +23,7 @@ class NearestCenter {
 public:
     NearestCenter(index_t k, index_t d, int n_threads)
         : k_(k), d_(d), kernels_(active_kernels().template get<T>()),
-          k_pad_((k + kernels_.center_block - 1) / kernels_.center_block * kernels_.center_block),
+          block_(kernels_.center_block(d)), k_pad_((k + block_ - 1) / block_ * block_),
           origin_(static_cast<size_t>(d), T(0)), centers_m2_(static_cast<size_t>(k_pad_ * d), T(0)),
           norms_(static_cast<size_t>(k_pad_), std::numeric_limits<T>::infinity()),
           scratch_(static_cast<size_t>(std::max(1, n_threads))) {
@@ -54,11 +54,11 @@ public:
         double max_norm2 = 0.0;
         for (index_t c = 0; c < k_; ++c) {
             const T* cc = centers + c * d_;
-            T* packed = centers_m2_.data() + c * d_;
+            T* packed = centers_m2_.data() + (c / block_) * block_ * d_ + c % block_;  // see Kernels
             double norm2 = 0.0;
             for (index_t j = 0; j < d_; ++j) {
                 const T shifted = cc[j] - origin_[static_cast<size_t>(j)];
-                packed[j] = T(-2) * shifted;
+                packed[j * block_] = T(-2) * shifted;
                 norm2 += static_cast<double>(shifted) * static_cast<double>(shifted);
             }
             norms_[static_cast<size_t>(c)] = static_cast<T>(norm2);
@@ -123,6 +123,7 @@ private:
 
     index_t k_, d_;
     Kernels<T> kernels_;
+    index_t block_;  // centers per packed tile
     index_t k_pad_;
     std::vector<T> origin_;
     std::vector<T> centers_m2_;

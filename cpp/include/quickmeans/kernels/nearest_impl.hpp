@@ -1,8 +1,9 @@
 // The nearest-center kernel, written once with GCC/Clang vector extensions and
 // compiled per instruction set (cpp/src/kernels_*.cpp define QM_KERNEL_NS,
-// QM_VEC_BYTES and QM_ROW_VECS). Every symbol lives in the ISA's own namespace,
-// so the linker can never hand an AVX-512 instance to a generic caller; for the
-// same reason this file uses no std:: templates.
+// QM_VEC_BYTES, QM_ROW_VECS, QM_WIDE_ROW_VECS and QM_WIDE_CENTER_BLOCK). Every
+// symbol lives in the ISA's own namespace, so the linker can never hand an
+// AVX-512 instance to a generic caller; for the same reason this file uses no
+// std:: templates.
 //
 // Samples sit in SIMD lanes: a block of rows is transposed into scratch, and
 // each center's score ||c||^2 - 2 x.c is accumulated for all lanes at once. The
@@ -55,19 +56,64 @@ inline V load(const T* p) {
     return v;
 }
 
-constexpr int kCenterBlock = 4;  // centers scored together per pass over the features
+// Features from which the wide path is taken: more FMAs per row and score make a
+// third tracked score cheap, and the scores' rounding bounds (which grow with d)
+// make two-way near ties common enough to be worth settling with two distances.
+constexpr index_t kWideFeatures = 64;
+// Centers scored together per pass over the features (the register tile is rows
+// in R vectors x centers). Narrow rows keep 4 centers; wide rows take the ISA's
+// choice, as many as its vector registers hold beside the ranking state.
+constexpr int kNarrowCenterBlock = 4;
+constexpr int kWideCenterBlock = QM_WIDE_CENTER_BLOCK;
+
+// Centers are packed in tiles of center_block(d), feature-major within a tile
+// (tile[j * block + b]), so one feature's values for a whole tile are contiguous.
+inline index_t center_block(index_t d) { return d < kWideFeatures ? kNarrowCenterBlock : kWideCenterBlock; }
 
 // Row outcomes written to `status`: the label is certain; the nearest is one of
 // labels[r] and runner_up[r]; or any center may be nearest (decide exactly).
 enum : unsigned char { kCertain = 0, kTwoWay = 1, kUncertain = 2 };
 
+// Scores of one tile of CB centers for the R row vectors of a transposed group:
+// acc[v][b] = norms[b] + sum_j x[j] * tile[j][b].
+template <class T, int R, int CB>
+inline __attribute__((always_inline)) void score_tile(const T* scratch, index_t d, const T* tile,
+                                                      const T* norms, typename Lanes<T>::V (&acc)[R][CB]) {
+    typedef typename Lanes<T>::V V;
+    constexpr int L = Lanes<T>::count;
+    constexpr index_t G = static_cast<index_t>(L) * R;
+    V sum[R][CB];
+    for (int b = 0; b < CB; ++b)
+        for (int v = 0; v < R; ++v) sum[v][b] = splat<V>(norms[b]);
+    for (index_t j = 0; j < d; ++j) {
+        V xv[R];
+        for (int v = 0; v < R; ++v) xv[v] = load<V>(scratch + j * G + v * L);
+        for (int b = 0; b < CB; ++b) {
+            const T cb = tile[j * CB + b];
+            for (int v = 0; v < R; ++v) sum[v][b] += xv[v] * cb;
+        }
+    }
+    for (int b = 0; b < CB; ++b)
+        for (int v = 0; v < R; ++v) acc[v][b] = sum[v][b];
+}
+
+// The same, kept out of line on purpose for wide rows: the call makes the caller's
+// ranking state live in memory, so every vector register is free for the larger
+// tile of accumulators (inlined, the compiler spilled accumulators inside the loop
+// over features). For narrow rows the call would cost more than it frees.
+template <class T, int R, int CB>
+__attribute__((noinline)) void score_tile_outlined(const T* scratch, index_t d, const T* tile,
+                                                   const T* norms, typename Lanes<T>::V (&acc)[R][CB]) {
+    score_tile<T, R, CB>(scratch, d, tile, norms, acc);
+}
+
 // Scores are computed in coordinates shifted by `origin` (the centers' mean), which
 // keeps the norms in the rounding bound small. centers_m2: k_pad x d shifted centers
-// times -2 (k_pad a multiple of kCenterBlock, padding rows zero with norm +inf);
-// norms: their squared norms. scratch: d * group_rows values. With kThird, the
-// runner-up's index and the third-best score are tracked too, so a two-way near tie
-// needs only two exact distances.
-template <class T, bool kThird, int R>
+// times -2, packed in tiles of CB (k_pad a multiple of CB, padding rows zero with
+// norm +inf); norms: their squared norms. scratch: d * group_rows values. With
+// kWide, the runner-up's index and the third-best score are tracked too, so a
+// two-way near tie needs only two exact distances.
+template <class T, bool kWide, int R, int CB>
 void nearest_impl(const T* x, index_t m, index_t d, const T* origin, const T* centers_m2, const T* norms,
                   index_t k_pad, T margin_coef, T max_norm2, label_t* labels, label_t* runner_up,
                   unsigned char* status, T* scratch) {
@@ -101,27 +147,18 @@ void nearest_impl(const T* x, index_t m, index_t d, const T* origin, const T* ce
                 xnorm[v] += xv * xv;
             }
 
-        for (index_t c = 0; c < k_pad; c += kCenterBlock) {
-            V acc[R][kCenterBlock];
-            for (int b = 0; b < kCenterBlock; ++b)
-                for (int v = 0; v < R; ++v) acc[v][b] = splat<V>(norms[c + b]);
-            const T* c0 = centers_m2 + c * d;
-            for (index_t j = 0; j < d; ++j) {
-                V xv[R];
-                for (int v = 0; v < R; ++v) xv[v] = load<V>(scratch + j * G + v * L);
-                for (int b = 0; b < kCenterBlock; ++b) {
-                    const T cb = c0[b * d + j];
-                    for (int v = 0; v < R; ++v) acc[v][b] += xv[v] * cb;
-                }
-            }
+        for (index_t c = 0; c < k_pad; c += CB) {
+            V acc[R][CB];
+            if (kWide) score_tile_outlined<T, R, CB>(scratch, d, centers_m2 + c * d, norms + c, acc);
+            else score_tile<T, R, CB>(scratch, d, centers_m2 + c * d, norms + c, acc);
             // Lower index wins ties: centers arrive in increasing order, `<` is strict.
             // NaN scores never compare lower, but poison second/third: uncertain.
-            for (int b = 0; b < kCenterBlock; ++b) {
+            for (int b = 0; b < CB; ++b) {
                 const I id = splat<I>(static_cast<IndexLane>(c + b));
                 for (int v = 0; v < R; ++v) {
                     const V s = acc[v][b];
                     const I below1 = s < best[v];
-                    if (kThird) {
+                    if (kWide) {
                         const I below2 = s < second[v];
                         const V third_cand = below2 ? second[v] : s;
                         third[v] = third[v] < third_cand ? third[v] : third_cand;
@@ -149,7 +186,7 @@ void nearest_impl(const T* x, index_t m, index_t d, const T* origin, const T* ce
                 runner_up[g + r] = static_cast<label_t>(index2[v][i]);
                 // Comparisons with NaN are false: such rows are decided exactly.
                 status[g + r] = gap2[i] > margin[i] ? kCertain
-                                : (kThird && gap3[i] > margin[i]) ? kTwoWay
+                                : (kWide && gap3[i] > margin[i]) ? kTwoWay
                                                                   : kUncertain;
             }
         }
@@ -160,19 +197,14 @@ template <class T>
 void nearest(const T* x, index_t m, index_t d, const T* origin, const T* centers_m2, const T* norms,
              index_t k_pad, T margin_coef, T max_norm2, label_t* labels, label_t* runner_up,
              unsigned char* status, T* scratch) {
-    // Tracking a third score costs a few vector ops per center: worth it only when a
-    // row's scores cost many FMAs (and bounds, which grow with d, are wider). Fewer
-    // rows per group at large d keep the transposed group in L1.
-    constexpr int R = QM_ROW_VECS;
-    if (d < 64)
-        nearest_impl<T, false, R>(x, m, d, origin, centers_m2, norms, k_pad, margin_coef, max_norm2, labels,
-                                  runner_up, status, scratch);
-    else if (d * R * QM_VEC_BYTES <= 32 * 1024)
-        nearest_impl<T, true, R>(x, m, d, origin, centers_m2, norms, k_pad, margin_coef, max_norm2, labels,
-                                 runner_up, status, scratch);
+    if (d < kWideFeatures)
+        nearest_impl<T, false, QM_ROW_VECS, kNarrowCenterBlock>(x, m, d, origin, centers_m2, norms, k_pad,
+                                                                margin_coef, max_norm2, labels, runner_up,
+                                                                status, scratch);
     else
-        nearest_impl<T, true, 1>(x, m, d, origin, centers_m2, norms, k_pad, margin_coef, max_norm2, labels,
-                                 runner_up, status, scratch);
+        nearest_impl<T, true, QM_WIDE_ROW_VECS, kWideCenterBlock>(x, m, d, origin, centers_m2, norms, k_pad,
+                                                                  margin_coef, max_norm2, labels, runner_up,
+                                                                  status, scratch);
 }
 
 // Adds rows of unit weight to per-cluster sums (double) and counts. Only additions,
@@ -228,13 +260,15 @@ void point_distances(const T* x, index_t m, index_t d, const T* points, index_t 
 
 constexpr index_t distance_rows() { return static_cast<index_t>(Lanes<double>::count) * QM_ROW_VECS; }
 
+static_assert(QM_WIDE_ROW_VECS <= QM_ROW_VECS, "scratch is sized for QM_ROW_VECS vectors per group");
+
 inline Kernels<float> kernels_f32() {
     return Kernels<float>{&nearest<float>, static_cast<index_t>(Lanes<float>::count) * QM_ROW_VECS,
-                          kCenterBlock, &point_distances<float>, distance_rows(), &add_rows<float>};
+                          &center_block, &point_distances<float>, distance_rows(), &add_rows<float>};
 }
 inline Kernels<double> kernels_f64() {
     return Kernels<double>{&nearest<double>, static_cast<index_t>(Lanes<double>::count) * QM_ROW_VECS,
-                           kCenterBlock, &point_distances<double>, distance_rows(), &add_rows<double>};
+                           &center_block, &point_distances<double>, distance_rows(), &add_rows<double>};
 }
 
 }  // namespace QM_KERNEL_NS
