@@ -166,7 +166,7 @@ FULL = Suite(
     e2e=(EndToEndCase("E1", 500_000, 16, 100, "float32", (0, 1, 2)),),
     predict=(PredictCase("P1", 1_000_000, 16, 64, "float32", fit_rows=200_000),),
     memory=MemoryCase(2_000_000, 16, 16),
-    gemm_target_seconds=0.5,
+    gemm_target_seconds=1.0,
     gemm_max_n=4096,
 )
 

@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
             for dtype in ("float32", "float64"):
                 log(f"[peak] numpy matmul {dtype}")
                 peaks.append(peak.gemm_peak(dtype, suite.gemm_target_seconds,
-                                            suite.gemm_max_n, args.repeats))
+                                            suite.gemm_max_n, max(5, args.repeats)))
         peak_by_dtype = {p["dtype"]: p["gflops"] for p in peaks}
         for case in groups["lloyd"]:
             take(run_lloyd(case, peers, variant, args.repeats, peak_by_dtype,
