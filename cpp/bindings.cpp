@@ -7,7 +7,10 @@
 #include <pybind11/stl.h>
 
 #include <string>
+#include <type_traits>
+#include <vector>
 
+#include "quickmeans/csr_lloyd.hpp"
 #include "quickmeans/elkan.hpp"
 #include "quickmeans/hamerly.hpp"
 #include "quickmeans/kernels.hpp"
@@ -173,6 +176,175 @@ double mean_variance_typed(const py::array& X, int n_threads) {
     return v;
 }
 
+// ---- CSR input: (data, indices, indptr, n_features), canonical (sorted, unique
+// indices, checked bounds) as the Python layer prepares it.
+
+template <class T, class I>
+struct Csr {
+    qm::CsrView<T, I> view;
+    std::vector<double> norms2;
+};
+
+template <class T, class I>
+Csr<T, I> csr(const py::array& data, const py::array& indices, const py::array& indptr, index_t n_features) {
+    if (!py::isinstance<py::array_t<T>>(data) || !py::isinstance<py::array_t<I>>(indices) ||
+        !py::isinstance<py::array_t<I>>(indptr) || data.ndim() != 1 || indices.ndim() != 1 || indptr.ndim() != 1 ||
+        !(data.flags() & py::array::c_style) || !(indices.flags() & py::array::c_style) ||
+        !(indptr.flags() & py::array::c_style))
+        throw py::type_error("CSR arrays must be contiguous 1-D arrays of matching dtypes");
+    if (indptr.shape(0) < 1 || indices.shape(0) != data.shape(0))
+        throw py::value_error("inconsistent CSR arrays");
+    Csr<T, I> out;
+    out.view = qm::CsrView<T, I>{static_cast<const T*>(data.data()), static_cast<const I*>(indices.data()),
+                                 static_cast<const I*>(indptr.data()), indptr.shape(0) - 1, n_features};
+    if (static_cast<index_t>(out.view.indptr[out.view.n]) > data.shape(0))
+        throw py::value_error("inconsistent CSR arrays");
+    return out;
+}
+
+// Row norms are computed inside the GIL-free call that uses them.
+template <class T, class I>
+void with_norms(Csr<T, I>& x, int n_threads) {
+    x.norms2 = qm::row_norms2(x.view, n_threads);
+    x.view.norms2 = x.norms2.data();
+}
+
+template <class T, class I>
+py::tuple fit_csr_typed(const py::array& data, const py::array& indices, const py::array& indptr,
+                        index_t n_features, const py::object& sample_weight, const py::array& init, int max_iter,
+                        double tol, int n_threads, const py::object& on_iteration) {
+    auto x = csr<T, I>(data, indices, indptr, n_features);
+    const auto c0 = dense<T>(init, "init");
+    if (c0.d != n_features) throw py::value_error("init has a different number of features than X");
+    const index_t k = c0.n;
+    const double* w = weights(sample_weight, x.view.n);
+    py::array_t<T> centers({k, n_features});
+    std::copy(c0.data, c0.data + k * n_features, centers.mutable_data());
+    py::array_t<qm::label_t> labels(x.view.n);
+    qm::FitSummary summary;
+    qm::RunControl rc = control(n_threads, on_iteration);
+    T* cp = centers.mutable_data();
+    qm::label_t* lp = labels.mutable_data();
+    without_gil([&] {
+        with_norms(x, rc.n_threads);
+        summary = qm::lloyd(x.view, w, cp, k, lp, max_iter, tol, rc);
+    });
+    return py::make_tuple(centers, labels, summary.inertia, summary.n_iter);
+}
+
+template <class T, class I>
+py::tuple kmeans_plusplus_csr_typed(const py::array& data, const py::array& indices, const py::array& indptr,
+                                    index_t n_features, const py::object& sample_weight, index_t n_clusters,
+                                    index_t first, const py::array_t<double, py::array::c_style>& uniforms,
+                                    int n_threads) {
+    auto x = csr<T, I>(data, indices, indptr, n_features);
+    const double* w = weights(sample_weight, x.view.n);
+    if (first < 0 || first >= x.view.n) throw py::value_error("first center index out of range");
+    if (uniforms.ndim() != 2 || uniforms.shape(0) != std::max<index_t>(n_clusters - 1, 0))
+        throw py::value_error("uniforms must have shape (n_clusters - 1, n_trials)");
+    const index_t n_trials = uniforms.shape(1);
+    py::array_t<T> centers({n_clusters, n_features});
+    py::array_t<std::int64_t> found(n_clusters);
+    qm::RunControl rc = control(n_threads, py::none());
+    T* cp = centers.mutable_data();
+    std::int64_t* ip = found.mutable_data();
+    const double* u = uniforms.data();
+    without_gil([&] {
+        with_norms(x, rc.n_threads);
+        qm::kmeans_plusplus(x.view, w, n_clusters, first, u, n_trials, cp, ip, rc);
+    });
+    return py::make_tuple(centers, found);
+}
+
+template <class T, class I>
+py::array predict_csr_typed(const py::array& data, const py::array& indices, const py::array& indptr,
+                            index_t n_features, const py::array& centers, int n_threads) {
+    auto x = csr<T, I>(data, indices, indptr, n_features);
+    const auto c = dense<T>(centers, "centers");
+    if (c.d != n_features) throw py::value_error("centers have a different number of features than X");
+    py::array_t<qm::label_t> labels(x.view.n);
+    qm::label_t* lp = labels.mutable_data();
+    without_gil([&] {
+        with_norms(x, n_threads);
+        qm::assign_labels(x.view, c.data, c.n, lp, n_threads);
+    });
+    return labels;
+}
+
+template <class T, class I>
+double inertia_csr_typed(const py::array& data, const py::array& indices, const py::array& indptr,
+                         index_t n_features, const py::object& sample_weight, const py::array& centers,
+                         const py::array_t<qm::label_t, py::array::c_style>& labels, int n_threads) {
+    auto x = csr<T, I>(data, indices, indptr, n_features);
+    const auto c = dense<T>(centers, "centers");
+    if (labels.ndim() != 1 || labels.shape(0) != x.view.n) throw py::value_error("labels must have n_samples values");
+    const double* w = weights(sample_weight, x.view.n);
+    const qm::label_t* lp = labels.data();
+    for (index_t i = 0; i < x.view.n; ++i)
+        if (lp[i] < 0 || lp[i] >= c.n) throw py::value_error("labels out of range");
+    double result = 0.0;
+    without_gil([&] {
+        with_norms(x, n_threads);
+        result = qm::inertia(x.view, w, c.data, lp, n_threads);
+    });
+    return result;
+}
+
+template <class T, class I>
+py::array transform_csr_typed(const py::array& data, const py::array& indices, const py::array& indptr,
+                              index_t n_features, const py::array& centers, int n_threads) {
+    auto x = csr<T, I>(data, indices, indptr, n_features);
+    const auto c = dense<T>(centers, "centers");
+    py::array_t<T> out({x.view.n, c.n});
+    T* op = out.mutable_data();
+    without_gil([&] {
+        with_norms(x, n_threads);
+        qm::center_distances(x.view, c.data, c.n, op, n_threads);
+    });
+    return out;
+}
+
+template <class T, class I>
+double mean_variance_csr_typed(const py::array& data, const py::array& indices, const py::array& indptr,
+                               index_t n_features) {
+    auto x = csr<T, I>(data, indices, indptr, n_features);
+    if (x.view.n < 1 || n_features < 1) throw py::value_error("empty CSR matrix");
+    double v = 0.0;
+    without_gil([&] { v = qm::mean_feature_variance(x.view); });
+    return v;
+}
+
+template <class I>
+int csr_status_typed(const py::array& indices, const py::array& indptr, index_t n_features) {
+    if (!py::isinstance<py::array_t<I>>(indptr) || indices.ndim() != 1 || indptr.ndim() != 1 ||
+        !(indices.flags() & py::array::c_style) || !(indptr.flags() & py::array::c_style))
+        throw py::type_error("CSR indices and indptr must be contiguous 1-D arrays of one dtype");
+    if (indptr.shape(0) < 1) return qm::kCsrInvalid;
+    const I* ip = static_cast<const I*>(indices.data());
+    const I* pp = static_cast<const I*>(indptr.data());
+    int status = 0;
+    without_gil([&] { status = qm::csr_status(ip, pp, indptr.shape(0) - 1, n_features, indices.shape(0)); });
+    return status;
+}
+
+bool is_int32(const py::array& a) { return py::isinstance<py::array_t<std::int32_t>>(a); }
+
+// Calls the instance of a CSR binding for the data dtype (float32/float64) and
+// index dtype (int32/int64); F is a generic lambda taking (T*, I*) tags.
+template <class F>
+auto dispatch_csr(const py::array& data, const py::array& indices, F&& f) {
+    const bool i32 = is_int32(indices);
+    if (!i32 && !py::isinstance<py::array_t<std::int64_t>>(indices))
+        throw py::type_error("CSR indices must be int32 or int64");
+    if (py::isinstance<py::array_t<float>>(data))
+        return i32 ? f(static_cast<float*>(nullptr), static_cast<std::int32_t*>(nullptr))
+                   : f(static_cast<float*>(nullptr), static_cast<std::int64_t*>(nullptr));
+    if (py::isinstance<py::array_t<double>>(data))
+        return i32 ? f(static_cast<double*>(nullptr), static_cast<std::int32_t*>(nullptr))
+                   : f(static_cast<double*>(nullptr), static_cast<std::int64_t*>(nullptr));
+    throw py::type_error("CSR data must be float32 or float64");
+}
+
 bool is_float32(const py::array& a) { return py::isinstance<py::array_t<float>>(a); }
 bool is_float64(const py::array& a) { return py::isinstance<py::array_t<double>>(a); }
 
@@ -183,6 +355,12 @@ bool is_float64(const py::array& a) { return py::isinstance<py::array_t<double>>
         if (is_float64(X)) return call_f64;                                        \
         throw py::type_error("X must be float32 or float64");                      \
     } while (0)
+
+// Returns fn<T, I>(args...) for the data and index dtypes of CSR arrays.
+#define QM_DISPATCH_CSR(fn, ...)                                                                  \
+    return dispatch_csr(data, indices, [&](auto* t, auto* i) {                                  \
+        return fn<std::remove_pointer_t<decltype(t)>, std::remove_pointer_t<decltype(i)>>(__VA_ARGS__); \
+    })
 
 }  // namespace
 
@@ -226,6 +404,58 @@ PYBIND11_MODULE(_core, m) {
     m.def("mean_feature_variance", [](const py::array& X, int n_threads) -> double {
         QM_DISPATCH(X, mean_variance_typed<float>(X, n_threads), mean_variance_typed<double>(X, n_threads));
     }, py::arg("X"), py::arg("n_threads"));
+
+    // CSR input; every algorithm runs Lloyd's iteration on sparse rows (identical results).
+    m.def("fit_csr", [](const py::array& data, const py::array& indices, const py::array& indptr, index_t n_features,
+                        const py::object& sample_weight, const py::array& init, int max_iter, double tol,
+                        int n_threads, const py::object& on_iteration) {
+        QM_DISPATCH_CSR(fit_csr_typed, data, indices, indptr, n_features, sample_weight, init, max_iter, tol,
+                        n_threads, on_iteration);
+    }, py::arg("data"), py::arg("indices"), py::arg("indptr"), py::arg("n_features"), py::arg("sample_weight"),
+       py::arg("init"), py::arg("max_iter"), py::arg("tol"), py::arg("n_threads"),
+       py::arg("on_iteration") = py::none());
+
+    m.def("kmeans_plusplus_csr", [](const py::array& data, const py::array& indices, const py::array& indptr,
+                                    index_t n_features, const py::object& sample_weight, index_t n_clusters,
+                                    index_t first, const py::array_t<double, py::array::c_style>& uniforms,
+                                    int n_threads) {
+        QM_DISPATCH_CSR(kmeans_plusplus_csr_typed, data, indices, indptr, n_features, sample_weight, n_clusters,
+                        first, uniforms, n_threads);
+    }, py::arg("data"), py::arg("indices"), py::arg("indptr"), py::arg("n_features"), py::arg("sample_weight"),
+       py::arg("n_clusters"), py::arg("first"), py::arg("uniforms"), py::arg("n_threads"));
+
+    m.def("predict_csr", [](const py::array& data, const py::array& indices, const py::array& indptr,
+                            index_t n_features, const py::array& centers, int n_threads) {
+        QM_DISPATCH_CSR(predict_csr_typed, data, indices, indptr, n_features, centers, n_threads);
+    }, py::arg("data"), py::arg("indices"), py::arg("indptr"), py::arg("n_features"), py::arg("centers"),
+       py::arg("n_threads"));
+
+    m.def("inertia_csr", [](const py::array& data, const py::array& indices, const py::array& indptr,
+                            index_t n_features, const py::object& sample_weight, const py::array& centers,
+                            const py::array_t<qm::label_t, py::array::c_style>& labels, int n_threads) {
+        QM_DISPATCH_CSR(inertia_csr_typed, data, indices, indptr, n_features, sample_weight, centers, labels,
+                        n_threads);
+    }, py::arg("data"), py::arg("indices"), py::arg("indptr"), py::arg("n_features"), py::arg("sample_weight"),
+       py::arg("centers"), py::arg("labels"), py::arg("n_threads"));
+
+    m.def("transform_csr", [](const py::array& data, const py::array& indices, const py::array& indptr,
+                              index_t n_features, const py::array& centers, int n_threads) {
+        QM_DISPATCH_CSR(transform_csr_typed, data, indices, indptr, n_features, centers, n_threads);
+    }, py::arg("data"), py::arg("indices"), py::arg("indptr"), py::arg("n_features"), py::arg("centers"),
+       py::arg("n_threads"));
+
+    m.def("mean_feature_variance_csr", [](const py::array& data, const py::array& indices, const py::array& indptr,
+                                          index_t n_features) {
+        QM_DISPATCH_CSR(mean_variance_csr_typed, data, indices, indptr, n_features);
+    }, py::arg("data"), py::arg("indices"), py::arg("indptr"), py::arg("n_features"));
+
+    // 0: canonical; 1: valid but unsorted or duplicate indices; 2: invalid arrays.
+    m.def("csr_status", [](const py::array& indices, const py::array& indptr, index_t n_features) {
+        if (is_int32(indices)) return csr_status_typed<std::int32_t>(indices, indptr, n_features);
+        if (py::isinstance<py::array_t<std::int64_t>>(indices))
+            return csr_status_typed<std::int64_t>(indices, indptr, n_features);
+        throw py::type_error("CSR indices must be int32 or int64");
+    }, py::arg("indices"), py::arg("indptr"), py::arg("n_features"));
 
     m.def("has_openmp", &qm::has_openmp);
     m.def("max_threads", &qm::max_threads);

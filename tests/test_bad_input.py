@@ -123,10 +123,13 @@ def test_feature_count_mismatch() -> None:
             method(np.zeros((5, 4)))
 
 
-def test_sparse_input_is_refused_clearly() -> None:
+def test_sparse_init_or_weights_are_refused_clearly() -> None:
+    # X may be sparse (tests/test_sparse.py); the small arrays beside it may not.
     sparse = pytest.importorskip("scipy.sparse")
     with pytest.raises(TypeError, match="sparse"):
-        fit(sparse.csr_matrix(X_GOOD))
+        fit(init=sparse.csr_matrix(X_GOOD[:2]))
+    with pytest.raises(TypeError, match="sparse"):
+        fit(sample_weight=sparse.csr_matrix(np.ones((1, len(X_GOOD)))))
 
 
 @pytest.mark.parametrize("algorithm", ["lloyd", "elkan", "hamerly"])

@@ -36,6 +36,55 @@ def inertia(
 def transform(X: FloatArray, centers: FloatArray, n_threads: int) -> FloatArray: ...
 def all_finite(X: FloatArray, n_threads: int) -> bool: ...
 def mean_feature_variance(X: FloatArray, n_threads: int) -> float: ...
+
+# CSR input: (data, indices, indptr, n_features) with sorted unique int32/int64 indices.
+IndexArray = npt.NDArray[np.int32] | npt.NDArray[np.int64]
+
+def fit_csr(
+    data: FloatArray,
+    indices: IndexArray,
+    indptr: IndexArray,
+    n_features: int,
+    sample_weight: npt.NDArray[np.float64] | None,
+    init: FloatArray,
+    max_iter: int,
+    tol: float,
+    n_threads: int,
+    on_iteration: Callable[[int, float], None] | None = None,
+) -> tuple[FloatArray, npt.NDArray[np.int32], float, int]: ...
+def kmeans_plusplus_csr(
+    data: FloatArray,
+    indices: IndexArray,
+    indptr: IndexArray,
+    n_features: int,
+    sample_weight: npt.NDArray[np.float64] | None,
+    n_clusters: int,
+    first: int,
+    uniforms: npt.NDArray[np.float64],
+    n_threads: int,
+) -> tuple[FloatArray, npt.NDArray[np.int64]]: ...
+def predict_csr(
+    data: FloatArray, indices: IndexArray, indptr: IndexArray, n_features: int,
+    centers: FloatArray, n_threads: int,
+) -> npt.NDArray[np.int32]: ...
+def inertia_csr(
+    data: FloatArray,
+    indices: IndexArray,
+    indptr: IndexArray,
+    n_features: int,
+    sample_weight: npt.NDArray[np.float64] | None,
+    centers: FloatArray,
+    labels: npt.NDArray[np.int32],
+    n_threads: int,
+) -> float: ...
+def transform_csr(
+    data: FloatArray, indices: IndexArray, indptr: IndexArray, n_features: int,
+    centers: FloatArray, n_threads: int,
+) -> FloatArray: ...
+def mean_feature_variance_csr(
+    data: FloatArray, indices: IndexArray, indptr: IndexArray, n_features: int,
+) -> float: ...
+def csr_status(indices: IndexArray, indptr: IndexArray, n_features: int) -> int: ...
 def has_openmp() -> bool: ...
 def max_threads() -> int: ...
 def simd_level() -> str: ...

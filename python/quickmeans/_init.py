@@ -10,12 +10,14 @@ from typing import Any, Callable, Union
 
 import numpy as np
 
-from quickmeans import _core
+from quickmeans import _engine
 from quickmeans._validation import (
     check_array,
+    check_data,
     check_int_param,
     check_random_state,
     check_sample_weight,
+    is_sparse,
     resolve_n_threads,
 )
 
@@ -53,7 +55,7 @@ def run_kmeans_plusplus(
     trials = n_local_trials_default(n_clusters) if n_local_trials is None else n_local_trials
     first, uniforms = draw_kmeans_plusplus(X.shape[0], n_clusters, sample_weight, random_state,
                                            trials)
-    return _core.kmeans_plusplus(X, sample_weight, n_clusters, first, uniforms, n_threads)
+    return _engine.kmeans_plusplus(X, sample_weight, n_clusters, first, uniforms, n_threads)
 
 
 def random_init(
@@ -68,7 +70,7 @@ def random_init(
             f"sample_weight; only {np.count_nonzero(p)} have one."
         )
     seeds = random_state.choice(X.shape[0], size=n_clusters, replace=False, p=p)
-    return np.ascontiguousarray(X[seeds])
+    return _engine.rows(X, seeds)
 
 
 def check_centers_shape(centers: np.ndarray, n_clusters: int, n_features: int) -> None:
@@ -86,6 +88,8 @@ def check_centers_shape(centers: np.ndarray, n_clusters: int, n_features: int) -
 
 def check_init_array(init: Any, X: np.ndarray, n_clusters: int, n_threads: int) -> np.ndarray:
     """A private C-contiguous copy of the init centers, in X's dtype."""
+    if is_sparse(init):
+        raise TypeError("init must be a dense array of centers, not a sparse matrix.")
     centers = np.asarray(init)
     if centers.ndim != 2:
         raise ValueError(
@@ -106,7 +110,7 @@ def initial_centers(
     if isinstance(init, str) and init == "random":
         return random_init(X, n_clusters, sample_weight, random_state)
     if callable(init):
-        centers = init(X, n_clusters, random_state=random_state)
+        centers = init(_engine.user_view(X), n_clusters, random_state=random_state)
         return check_init_array(centers, X, n_clusters, n_threads)
     return check_init_array(init, X, n_clusters, n_threads)
 
@@ -124,7 +128,7 @@ def kmeans_plusplus(
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, n_features)
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
         The data to pick seeds from.
     n_clusters : int
         The number of centroids to initialize.
@@ -148,7 +152,7 @@ def kmeans_plusplus(
         The index location of the chosen centers in the data array X.
     """
     n_threads = resolve_n_threads(None)
-    X = check_array(X, estimator="kmeans_plusplus", n_threads=n_threads)
+    X = check_data(X, estimator="kmeans_plusplus", n_threads=n_threads)
     n_clusters = check_int_param(n_clusters, "n_clusters", "kmeans_plusplus", 1)
     weights = check_sample_weight(sample_weight, X.shape[0])
     if X.shape[0] < n_clusters:

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from quickmeans import _core
+from quickmeans import _engine
 from quickmeans._compat import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
@@ -19,7 +19,7 @@ from quickmeans._compat import (
 from quickmeans._init import initial_centers
 from quickmeans._validation import (
     InvalidParameterError,
-    check_array,
+    check_data,
     check_features,
     check_int_param,
     check_is_fitted,
@@ -140,6 +140,12 @@ default='k-means++'
         self.algorithm = algorithm
         self.n_threads = n_threads
 
+    def __sklearn_tags__(self) -> Any:
+        # scikit-learn >= 1.6 asks the estimator what input it takes.
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
     # -- parameters -------------------------------------------------------------------------
 
     def _init_is_array(self) -> bool:
@@ -203,9 +209,11 @@ default='k-means++'
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training instances. float32 and float64 are used as they are (no copy when
-            C-contiguous); other numeric dtypes are converted to float64.
+            C-contiguous); other numeric dtypes are converted to float64. scipy.sparse input
+            is used as CSR without densifying it (other formats are converted once); the
+            centers are dense.
         y : Ignored
             Not used, present here for API consistency by convention.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -220,7 +228,7 @@ default='k-means++'
         params = self._checked_params()
         n_threads = params["n_threads"]
         X_raw = X
-        X = check_array(X, estimator=type(self).__name__, n_threads=n_threads)
+        X = check_data(X, estimator=type(self).__name__, n_threads=n_threads)
         n_clusters = params["n_clusters"]
         if X.shape[0] < n_clusters:
             raise ValueError(f"n_samples={X.shape[0]} should be >= n_clusters={n_clusters}.")
@@ -230,14 +238,14 @@ default='k-means++'
         if algorithm == "auto":
             algorithm = choose_algorithm(X.shape[0], X.shape[1], n_clusters, X.dtype.itemsize)
         tol = params["tol"]
-        tol = 0.0 if tol == 0 else _core.mean_feature_variance(X, n_threads) * tol
+        tol = 0.0 if tol == 0 else _engine.mean_feature_variance(X, n_threads) * tol
 
         best: tuple[np.ndarray, np.ndarray, float, int] | None = None
         for _ in range(params["n_init"]):
             centers = initial_centers(X, n_clusters, self.init, weights, random_state, n_threads)
             if params["verbose"]:
                 print("Initialization complete")
-            result = _core.fit(X, weights, centers, algorithm, params["max_iter"], tol,
+            result = _engine.fit(X, weights, centers, algorithm, params["max_iter"], tol,
                                n_threads, self._reporter(params["verbose"]))
             if best is None or (
                 result[2] < best[2] and not is_same_clustering(result[1], best[1], n_clusters)
@@ -283,8 +291,8 @@ default='k-means++'
 
     def _test_data(self, X: Any) -> np.ndarray:
         check_is_fitted(self)
-        X_checked = check_array(X, estimator=type(self).__name__,
-                                n_threads=resolve_n_threads(self.n_threads))
+        X_checked = check_data(X, estimator=type(self).__name__,
+                               n_threads=resolve_n_threads(self.n_threads))
         check_features(self, X, X_checked)
         return X_checked
 
@@ -297,7 +305,7 @@ default='k-means++'
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             New data to predict.
 
         Returns
@@ -306,14 +314,14 @@ default='k-means++'
             Index of the cluster each sample belongs to.
         """
         X = self._test_data(X)
-        return _core.predict(X, self._centers_like(X), resolve_n_threads(self.n_threads))
+        return _engine.predict(X, self._centers_like(X), resolve_n_threads(self.n_threads))
 
     def transform(self, X: Any) -> np.ndarray:
         """Transform X to a cluster-distance space (Euclidean distance to every center).
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             New data to transform.
 
         Returns
@@ -324,14 +332,14 @@ default='k-means++'
         return self._transform_checked(self._test_data(X))
 
     def _transform_checked(self, X: np.ndarray) -> np.ndarray:
-        return _core.transform(X, self._centers_like(X), resolve_n_threads(self.n_threads))
+        return _engine.transform(X, self._centers_like(X), resolve_n_threads(self.n_threads))
 
     def score(self, X: Any, y: Any = None, sample_weight: Any = None) -> float:
         """Opposite of the value of X on the K-means objective (minus the inertia).
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             New data.
         y : Ignored
             Not used, present here for API consistency by convention.
@@ -347,8 +355,8 @@ default='k-means++'
         weights = check_sample_weight(sample_weight, X.shape[0])
         n_threads = resolve_n_threads(self.n_threads)
         centers = self._centers_like(X)
-        labels = _core.predict(X, centers, n_threads)
-        return -float(_core.inertia(X, weights, centers, labels, n_threads))
+        labels = _engine.predict(X, centers, n_threads)
+        return -float(_engine.inertia(X, weights, centers, labels, n_threads))
 
 
 def k_means(

@@ -40,10 +40,7 @@ def _reshape_hint(X: Any, kind: str) -> str:
 def as_float_array(X: Any, *, name: str = "X", dtype: np.dtype | None = None) -> np.ndarray:
     """X as an array of float32 or float64 (other numeric dtypes become float64)."""
     if is_sparse(X):
-        raise TypeError(
-            f"{name} is a sparse matrix, and sparse input is not supported yet: "
-            "pass a dense array (X.toarray())."
-        )
+        raise TypeError(f"{name} must be a dense array; a sparse matrix is accepted only as X.")
     X = np.asarray(X)
     if np.iscomplexobj(X):
         raise ValueError(f"Complex data not supported\n{X!r}\n")
@@ -91,6 +88,21 @@ def check_array(
     X = np.require(X, requirements=["C_CONTIGUOUS", "ALIGNED"])
     check_finite(X, name=name, n_threads=n_threads)
     return X
+
+
+def check_data(
+    X: Any,
+    *,
+    estimator: str = "KMeans",
+    dtype: np.dtype | None = None,
+    n_threads: int = 1,
+) -> Any:
+    """Samples for the engine: check_array's result, or for scipy.sparse input a CsrInput."""
+    if is_sparse(X):
+        from quickmeans._sparse import check_csr
+
+        return check_csr(X, estimator=estimator, dtype=dtype, n_threads=n_threads)
+    return check_array(X, estimator=estimator, dtype=dtype, n_threads=n_threads)
 
 
 def check_finite(X: np.ndarray, *, name: str = "X", n_threads: int = 1) -> None:

@@ -134,4 +134,13 @@ private:
     std::vector<Scratch> scratch_;
 };
 
+// The nearest-center finder for a kind of view of X (dense here, CSR in csr_assign.hpp).
+template <class View>
+struct NearestFor;
+
+template <class T>
+struct NearestFor<DenseView<T>> {
+    using type = NearestCenter<T>;
+};
+
 }  // namespace quickmeans

@@ -12,6 +12,7 @@
 #include "quickmeans/distance.hpp"
 #include "quickmeans/kernels.hpp"
 #include "quickmeans/parallel.hpp"
+#include "quickmeans/rows.hpp"
 
 namespace quickmeans {
 
@@ -45,6 +46,21 @@ public:
             double* acc = sums + static_cast<index_t>(labels[i]) * d_;
             const T* xi = x.row(i);
             for (index_t j = 0; j < d_; ++j) acc[j] += w * static_cast<double>(xi[j]);
+            weights[labels[i]] += w;
+        }
+    }
+
+    // The same for any view of X (sparse rows add only their stored entries, which
+    // gives the same sums as their densified rows: adding zeros changes nothing).
+    template <class View>
+    void add_rows(index_t s, const View& x, const double* sample_weight, const label_t* labels, index_t begin,
+                  index_t end) {
+        double* sums = slot_sums(s);
+        double* weights = sums + k_ * d_;
+        for (index_t i = begin; i < end; ++i) {
+            const double w = weight_of(sample_weight, i);
+            double* acc = sums + static_cast<index_t>(labels[i]) * d_;
+            for_each_entry(x, i, [&](index_t j, auto v) { acc[j] += w * static_cast<double>(v); });
             weights[labels[i]] += w;
         }
     }
@@ -85,8 +101,8 @@ private:
 // Moves each empty cluster (zero total weight) to one of the samples farthest from
 // their own center: farthest first, ties to the lower sample index, empty clusters
 // in increasing order. Works on the sums before averaging, like scikit-learn.
-template <class T>
-void relocate_empty_clusters(const DenseView<T>& x, const double* sample_weight, const T* old_centers,
+template <class View, class T>
+void relocate_empty_clusters(const View& x, const double* sample_weight, const T* old_centers,
                              const label_t* labels, index_t k, double* sums, double* weights,
                              int n_threads) {
     std::vector<index_t> empty;
@@ -99,7 +115,7 @@ void relocate_empty_clusters(const DenseView<T>& x, const double* sample_weight,
     const RangeSplit split{n, std::max<index_t>(1, std::min<index_t>(n, 256))};
     parallel_for(split.parts, n_threads, [&](index_t p) {
         for (index_t i = split.begin(p); i < split.end(p); ++i)
-            dist[static_cast<size_t>(i)] = squared_distance(x.row(i), old_centers + labels[i] * d, d);
+            dist[static_cast<size_t>(i)] = row_distance(x, i, old_centers + labels[i] * d);
     });
     if (*std::max_element(dist.begin(), dist.end()) == 0.0) return;  // fewer distinct points than k
 
@@ -115,11 +131,13 @@ void relocate_empty_clusters(const DenseView<T>& x, const double* sample_weight,
         const index_t far = order[static_cast<size_t>(e)];
         const index_t source = labels[far];
         const double w = weight_of(sample_weight, far);
-        const T* xf = x.row(far);
-        for (index_t j = 0; j < d; ++j) {
-            sums[source * d + j] -= w * static_cast<double>(xf[j]);
-            sums[target * d + j] = w * static_cast<double>(xf[j]);
-        }
+        double* from = sums + source * d;
+        double* to = sums + target * d;
+        std::fill(to, to + d, 0.0);
+        for_each_entry(x, far, [&](index_t j, auto v) {
+            from[j] -= w * static_cast<double>(v);
+            to[j] = w * static_cast<double>(v);
+        });
         weights[target] = w;
         weights[source] -= w;
     }

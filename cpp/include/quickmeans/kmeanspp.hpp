@@ -4,8 +4,8 @@
 // centers. Random numbers come from the caller (uniforms in [0, 1)), so the same
 // random_state gives the same centers here and in the NumPy reference.
 //
-// Distances are exact (double) and computed by the SIMD point_distances kernel,
-// all trials of a step in one pass over X; potentials are summed per fixed chunk
+// Distances are exact (double) and computed by the SIMD point_distances kernel
+// (sparse rows: by the expansion, clipped at 0), all trials of a step in one pass over X; potentials are summed per fixed chunk
 // and the chunks in order, so the choice does not depend on the thread count.
 #pragma once
 
@@ -16,13 +16,14 @@
 #include "quickmeans/inertia.hpp"
 #include "quickmeans/kernels.hpp"
 #include "quickmeans/parallel.hpp"
+#include "quickmeans/rows.hpp"
 
 namespace quickmeans {
 
 // first: index of the first center; uniforms: (k - 1) x n_trials values.
-// Writes k x d centers and their sample indices.
-template <class T>
-void kmeans_plusplus(const DenseView<T>& x, const double* sample_weight, index_t k, index_t first,
+// Writes k x d centers and their sample indices. View: DenseView<T> or CsrView<T, I>.
+template <class View, class T>
+void kmeans_plusplus(const View& x, const double* sample_weight, index_t k, index_t first,
                      const double* uniforms, index_t n_trials, T* centers, std::int64_t* indices,
                      const RunControl& control) {
     const index_t n = x.n, d = x.d;
@@ -35,6 +36,10 @@ void kmeans_plusplus(const DenseView<T>& x, const double* sample_weight, index_t
     std::vector<double> targets(static_cast<size_t>(n_trials));
     std::vector<double> partial(static_cast<size_t>(chunks.parts * n_trials));
     std::vector<T> candidate_rows(static_cast<size_t>(n_trials * d));
+    std::vector<double> norms2(static_cast<size_t>(n_trials));
+    auto squared_norms = [&](const T* points, index_t t) {
+        for (index_t p = 0; p < t; ++p) norms2[static_cast<size_t>(p)] = squared_norm(points + p * d, d);
+    };
     std::vector<index_t> candidates(static_cast<size_t>(n_trials));
     std::vector<std::vector<double>> dist(static_cast<size_t>(threads)), scratch(static_cast<size_t>(threads));
     for (int t = 0; t < threads; ++t) {
@@ -44,10 +49,12 @@ void kmeans_plusplus(const DenseView<T>& x, const double* sample_weight, index_t
 
     // closest = min(closest, distance to `point`) (or = when `first_pass`).
     auto update_closest = [&](const T* point, bool first_pass) {
+        squared_norms(point, 1);
         parallel_for(chunks.parts, threads, [&](index_t p) {
             const index_t b = chunks.begin(p), m = chunks.end(p) - b;
             double* dd = dist[static_cast<size_t>(thread_id())].data();
-            kern.point_distances(x.row(b), m, d, point, 1, dd, m, scratch[static_cast<size_t>(thread_id())].data());
+            distances_to_points(x, b, m, point, norms2.data(), 1, dd, m,
+                                scratch[static_cast<size_t>(thread_id())].data());
             for (index_t r = 0; r < m; ++r) {
                 double& c = closest[static_cast<size_t>(b + r)];
                 c = first_pass ? dd[r] : std::min(c, dd[r]);
@@ -55,12 +62,12 @@ void kmeans_plusplus(const DenseView<T>& x, const double* sample_weight, index_t
         });
     };
     auto take = [&](index_t c, index_t sample) {
-        std::copy(x.row(sample), x.row(sample) + d, centers + c * d);
+        copy_row(x, sample, centers + c * d);
         indices[c] = sample;
     };
 
     take(0, first);
-    update_closest(x.row(first), true);
+    update_closest(centers, true);
     for (index_t c = 1; c < k; ++c) {
         control.check_stop();
         // Each candidate is the first sample whose cumulative potential (summed in
@@ -84,14 +91,14 @@ void kmeans_plusplus(const DenseView<T>& x, const double* sample_weight, index_t
         }
         for (; next < n_trials; ++next) candidates[static_cast<size_t>(by_target[static_cast<size_t>(next)])] = n - 1;
         for (index_t t = 0; t < n_trials; ++t)
-            std::copy(x.row(candidates[static_cast<size_t>(t)]), x.row(candidates[static_cast<size_t>(t)]) + d,
-                      candidate_rows.begin() + t * d);
+            copy_row(x, candidates[static_cast<size_t>(t)], candidate_rows.data() + t * d);
+        squared_norms(candidate_rows.data(), n_trials);
         // All trials of this step in one pass over X.
         parallel_for(chunks.parts, threads, [&](index_t p) {
             const index_t b = chunks.begin(p), m = chunks.end(p) - b;
             double* dd = dist[static_cast<size_t>(thread_id())].data();
-            kern.point_distances(x.row(b), m, d, candidate_rows.data(), n_trials, dd, m,
-                                 scratch[static_cast<size_t>(thread_id())].data());
+            distances_to_points(x, b, m, candidate_rows.data(), norms2.data(), n_trials, dd, m,
+                                scratch[static_cast<size_t>(thread_id())].data());
             for (index_t t = 0; t < n_trials; ++t) {
                 double pot = 0.0;
                 const double* dt = dd + t * m;
@@ -112,7 +119,7 @@ void kmeans_plusplus(const DenseView<T>& x, const double* sample_weight, index_t
         }
         const index_t chosen = candidates[static_cast<size_t>(best)];
         take(c, chosen);
-        update_closest(x.row(chosen), false);
+        update_closest(centers + c * d, false);
     }
 }
 

@@ -49,12 +49,13 @@ index_t assign_and_sum(const DenseView<T>& x, const double* sample_weight, Neare
 }
 
 // Runs Lloyd from `centers` (k x d, overwritten by the result); writes labels.
-template <class T>
-FitSummary lloyd(const DenseView<T>& x, const double* sample_weight, T* centers, index_t k,
-                 label_t* labels, int max_iter, double tol, const RunControl& control) {
+// View: DenseView<T> or CsrView<T, I> (with csr_lloyd.hpp).
+template <class View, class T>
+FitSummary lloyd(const View& x, const double* sample_weight, T* centers, index_t k, label_t* labels,
+                 int max_iter, double tol, const RunControl& control) {
     const index_t d = x.d;
     const int threads = control.n_threads;
-    NearestCenter<T> nearest(k, d, threads);
+    typename NearestFor<View>::type nearest(k, d, threads);
     ClusterSums sums(x.n, k, d);
     std::vector<T> next(static_cast<size_t>(k * d));
     std::fill(labels, labels + x.n, label_t(-1));

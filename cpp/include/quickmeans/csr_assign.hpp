@@ -1,0 +1,155 @@
+// Nearest centers for sparse rows. Scores ||c||^2 - 2 x.c are accumulated in
+// double from the row's entries against the centers stored feature-major (one
+// k-long multiply-add per stored entry), so a row costs O(nnz * k). A row whose
+// best and second-best scores lie within the rounding bound is settled with the
+// exact distance (csr.hpp's row_distance, the same bits as the dense path), so
+// labels equal the dense path's on the densified data.
+#pragma once
+
+#include <algorithm>
+#include <limits>
+#include <vector>
+
+#include "quickmeans/assign.hpp"
+#include "quickmeans/common.hpp"
+#include "quickmeans/csr.hpp"
+#include "quickmeans/inertia.hpp"
+#include "quickmeans/parallel.hpp"
+
+namespace quickmeans {
+
+template <class T, class I>
+class CsrNearestCenter {
+public:
+    CsrNearestCenter(index_t k, index_t d, int n_threads)
+        : k_(k), d_(d), by_feature_(static_cast<size_t>(k * d)), norms_(static_cast<size_t>(k)),
+          scores_(static_cast<size_t>(std::max(1, n_threads))) {
+        for (auto& s : scores_) s.resize(static_cast<size_t>(k));
+        // Score error: at most (d + nnz + 2) u (|x|^2 + |c|^2) times a small factor for
+        // the expansion, and (d + 2) u 2 (|x|^2 + |c|^2) for the exact distance it must
+        // agree with (u = eps/2, nnz <= d). Twice their sum is below this margin.
+        margin_coef_ = 8.0 * static_cast<double>(d + 4) * std::numeric_limits<double>::epsilon();
+    }
+
+    void set_centers(const T* centers) {
+        centers_ = centers;
+        max_norm2_ = 0.0;
+        for (index_t c = 0; c < k_; ++c) {
+            double norm2 = 0.0;
+            for (index_t j = 0; j < d_; ++j) {
+                const double v = static_cast<double>(centers[c * d_ + j]);
+                by_feature_[static_cast<size_t>(j * k_ + c)] = v;
+                norm2 += v * v;
+            }
+            norms_[static_cast<size_t>(c)] = norm2;
+            max_norm2_ = std::max(max_norm2_, norm2);
+        }
+    }
+
+    // Labels of rows [begin, end); returns how many differ from those stored there.
+    index_t assign(const CsrView<T, I>& x, index_t begin, index_t end, label_t* labels, int slot) {
+        double* scores = scores_[static_cast<size_t>(slot)].data();
+        index_t changed = 0;
+        for (index_t i = begin; i < end; ++i) {
+            const label_t label = nearest(x, i, scores);
+            changed += labels[i] != label;
+            labels[i] = label;
+        }
+        return changed;
+    }
+
+private:
+    label_t nearest(const CsrView<T, I>& x, index_t i, double* scores) const {
+        std::fill(scores, scores + k_, 0.0);
+        for (index_t q = x.begin(i); q < x.end(i); ++q) {
+            const double v = static_cast<double>(x.data[q]);
+            const double* column = by_feature_.data() + static_cast<index_t>(x.indices[q]) * k_;
+            for (index_t c = 0; c < k_; ++c) scores[c] += v * column[c];
+        }
+        double best = std::numeric_limits<double>::infinity(), second = best;
+        index_t best_c = 0;
+        for (index_t c = 0; c < k_; ++c) {
+            const double s = norms_[static_cast<size_t>(c)] - 2.0 * scores[c];
+            scores[c] = s;
+            if (s < best) {
+                second = best;
+                best = s;
+                best_c = c;
+            } else if (s < second) {
+                second = s;
+            }
+        }
+        const double margin = margin_coef_ * (x.norms2[i] + max_norm2_);
+        if (second - best > margin) return static_cast<label_t>(best_c);  // false for NaN
+        // Settle exactly among the centers that could be nearest (lowest index on ties).
+        double best_exact = std::numeric_limits<double>::infinity();
+        index_t nearest = best_c;
+        for (index_t c = 0; c < k_; ++c) {
+            if (scores[c] > best + margin) continue;
+            const double dist = row_distance(x, i, centers_ + c * d_);
+            if (dist < best_exact) {
+                best_exact = dist;
+                nearest = c;
+            }
+        }
+        return static_cast<label_t>(nearest);
+    }
+
+    index_t k_, d_;
+    std::vector<double> by_feature_;  // d x k: centers feature-major
+    std::vector<double> norms_;
+    double max_norm2_ = 0.0;
+    double margin_coef_;
+    const T* centers_ = nullptr;
+    std::vector<std::vector<double>> scores_;  // one k-long buffer per thread
+};
+
+template <class T, class I>
+struct NearestFor<CsrView<T, I>> {
+    using type = CsrNearestCenter<T, I>;
+};
+
+template <class T, class I>
+void assign_labels(const CsrView<T, I>& x, const T* centers, index_t k, label_t* labels, int n_threads) {
+    CsrNearestCenter<T, I> nearest(k, x.d, n_threads);
+    nearest.set_centers(centers);
+    const RangeSplit chunks = fixed_chunks(x.n, 1024);
+    parallel_for(chunks.parts, n_threads, [&](index_t p) {
+        nearest.assign(x, chunks.begin(p), chunks.end(p), labels, thread_id());
+    });
+}
+
+// Squared norms of k dense centers, in double.
+template <class T>
+std::vector<double> center_norms2(const T* centers, index_t k, index_t d) {
+    std::vector<double> out(static_cast<size_t>(k));
+    for (index_t c = 0; c < k; ++c) {
+        double s = 0.0;
+        for (index_t j = 0; j < d; ++j) s += static_cast<double>(centers[c * d + j]) * centers[c * d + j];
+        out[static_cast<size_t>(c)] = s;
+    }
+    return out;
+}
+
+// Inertia by the expansion, each term clipped at 0 (exact distances would cost O(d)
+// per row); fixed chunks summed in order.
+template <class T, class I>
+double inertia(const CsrView<T, I>& x, const double* sample_weight, const T* centers, const label_t* labels,
+               int n_threads) {
+    index_t k = 0;
+    for (index_t i = 0; i < x.n; ++i) k = std::max<index_t>(k, labels[i] + 1);
+    const std::vector<double> norms = center_norms2(centers, k, x.d);
+    const RangeSplit chunks = fixed_chunks(x.n);
+    std::vector<double> partial(static_cast<size_t>(chunks.parts), 0.0);
+    parallel_for(chunks.parts, n_threads, [&](index_t p) {
+        double acc = 0.0;
+        for (index_t i = chunks.begin(p); i < chunks.end(p); ++i) {
+            const index_t c = labels[i];
+            acc += weight_of(sample_weight, i) * expanded_distance(x, i, centers + c * x.d, norms[static_cast<size_t>(c)]);
+        }
+        partial[static_cast<size_t>(p)] = acc;
+    });
+    return ordered_sum(partial);
+}
+
+}  // namespace quickmeans

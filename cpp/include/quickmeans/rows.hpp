@@ -1,0 +1,41 @@
+// Row-level operations on a dense view of X, by the same names as their sparse
+// overloads in csr.hpp, so the drivers serve both kinds of input.
+#pragma once
+
+#include <algorithm>
+
+#include "quickmeans/common.hpp"
+#include "quickmeans/distance.hpp"
+#include "quickmeans/kernels.hpp"
+
+namespace quickmeans {
+
+// The engine's exact squared distance of row i to a point.
+template <class T, class U>
+inline double row_distance(const DenseView<T>& x, index_t i, const U* c) {
+    return squared_distance(x.row(i), c, x.d);
+}
+
+// f(j, value) for every feature of row i.
+template <class T, class F>
+inline void for_each_entry(const DenseView<T>& x, index_t i, F&& f) {
+    const T* xi = x.row(i);
+    for (index_t j = 0; j < x.d; ++j) f(j, xi[j]);
+}
+
+template <class T, class U>
+inline void copy_row(const DenseView<T>& x, index_t i, U* out) {
+    std::copy(x.row(i), x.row(i) + x.d, out);
+}
+
+// Exact squared distances of rows [b, b + m) to t dense points: out[p * stride + r].
+// point_norms2 is unused here (the sparse overload needs it); scratch holds
+// d * distance_rows doubles.
+template <class T>
+void distances_to_points(const DenseView<T>& x, index_t b, index_t m, const T* points, const double* point_norms2,
+                         index_t t, double* out, index_t stride, double* scratch) {
+    (void)point_norms2;
+    active_kernels().template get<T>().point_distances(x.row(b), m, x.d, points, t, out, stride, scratch);
+}
+
+}  // namespace quickmeans

@@ -1,0 +1,78 @@
+"""One door to the native engine for dense arrays and sparse (CSR) input alike.
+
+The estimator code calls these with X as validated by ``_validation.check_data``: a
+C-contiguous float ndarray or a ``_sparse.CsrInput``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Union
+
+import numpy as np
+
+from quickmeans import _core
+
+Data = Union[np.ndarray, Any]  # ndarray or _sparse.CsrInput
+
+
+def _csr(X: Data) -> tuple | None:
+    return None if isinstance(X, np.ndarray) else X.parts()
+
+
+def fit(X: Data, weights: np.ndarray | None, centers: np.ndarray, algorithm: str, max_iter: int,
+        tol: float, n_threads: int, on_iteration: Callable[[int, float], None] | None) -> tuple:
+    parts = _csr(X)
+    if parts is None:
+        return _core.fit(X, weights, centers, algorithm, max_iter, tol, n_threads, on_iteration)
+    # Sparse rows: every algorithm runs Lloyd's iteration (the results are identical; the
+    # bounds would save distance computations that cost O(nnz) here, not O(d)).
+    return _core.fit_csr(*parts, weights, centers, max_iter, tol, n_threads, on_iteration)
+
+
+def kmeans_plusplus(X: Data, weights: np.ndarray | None, n_clusters: int, first: int,
+                    uniforms: np.ndarray, n_threads: int) -> tuple[np.ndarray, np.ndarray]:
+    parts = _csr(X)
+    if parts is None:
+        return _core.kmeans_plusplus(X, weights, n_clusters, first, uniforms, n_threads)
+    return _core.kmeans_plusplus_csr(*parts, weights, n_clusters, first, uniforms, n_threads)
+
+
+def predict(X: Data, centers: np.ndarray, n_threads: int) -> np.ndarray:
+    parts = _csr(X)
+    if parts is None:
+        return _core.predict(X, centers, n_threads)
+    return _core.predict_csr(*parts, centers, n_threads)
+
+
+def transform(X: Data, centers: np.ndarray, n_threads: int) -> np.ndarray:
+    parts = _csr(X)
+    if parts is None:
+        return _core.transform(X, centers, n_threads)
+    return _core.transform_csr(*parts, centers, n_threads)
+
+
+def inertia(X: Data, weights: np.ndarray | None, centers: np.ndarray, labels: np.ndarray,
+            n_threads: int) -> float:
+    parts = _csr(X)
+    if parts is None:
+        return _core.inertia(X, weights, centers, labels, n_threads)
+    return _core.inertia_csr(*parts, weights, centers, labels, n_threads)
+
+
+def mean_feature_variance(X: Data, n_threads: int) -> float:
+    parts = _csr(X)
+    if parts is None:
+        return _core.mean_feature_variance(X, n_threads)
+    return _core.mean_feature_variance_csr(*parts)
+
+
+def rows(X: Data, index: np.ndarray) -> np.ndarray:
+    """The given samples as a dense C-contiguous array."""
+    if isinstance(X, np.ndarray):
+        return np.ascontiguousarray(X[index])
+    return X.rows(index)
+
+
+def user_view(X: Data) -> Any:
+    """X as handed to a user's init callable: the array, or the scipy CSR matrix."""
+    return X if isinstance(X, np.ndarray) else X.matrix
