@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.cases import EndToEndCase, LloydCase, PredictCase
+from bench.cases import EndToEndCase, LloydCase, PredictCase, SparseCase
 from bench.peers import FitResult, Peer
 
 
@@ -125,31 +125,112 @@ def run_lloyd(case: LloydCase, peers: list[Peer], make: Any, repeats: int,
             note="; ".join(notes),
         ))
     _set_speedups(out.rows)
-    out.warnings += _check_lloyd(case, results)
+    out.warnings += _check_lloyd(case.id, case.title, results,
+                                 1e-4 if case.dtype == "float32" else 1e-7, case.extra_algorithms)
     del X
     return out
 
 
-def _check_lloyd(case: LloydCase, results: dict[str, list[FitResult]]) -> list[str]:
+def _check_lloyd(case_id: str, title: str, results: dict[str, list[FitResult]], rtol: float,
+                 extra_algorithms: tuple[str, ...] = ()) -> list[str]:
     """quickmeans must match sklearn from the same init: same n_iter, inertia close."""
-    rtol = 1e-4 if case.dtype == "float32" else 1e-7
     found = []
     pairs = [("quickmeans", "sklearn")]
-    pairs += [(f"quickmeans ({a})", f"sklearn ({a})") for a in case.extra_algorithms]
-    pairs += [(f"quickmeans ({a})", "quickmeans") for a in case.extra_algorithms]
+    pairs += [(f"quickmeans ({a})", f"sklearn ({a})") for a in extra_algorithms]
+    pairs += [(f"quickmeans ({a})", "quickmeans") for a in extra_algorithms]
     for mine, theirs in pairs:
-        if mine not in results or theirs not in results:
+        if not results.get(mine) or not results.get(theirs):
             continue
         a, b = results[mine][-1], results[theirs][-1]
         if a.n_iter != b.n_iter or _rel(a.inertia, b.inertia) > rtol:
             found.append(
-                f"{case.id} {case.title}: {mine} n_iter={a.n_iter} inertia={a.inertia:.9g} vs "
+                f"{case_id} {title}: {mine} n_iter={a.n_iter} inertia={a.inertia:.9g} vs "
                 f"{theirs} n_iter={b.n_iter} inertia={b.inertia:.9g} "
                 f"(rel diff {_rel(a.inertia, b.inertia):.2e}, tolerance {rtol:g})"
             )
         if not all(r.n_iter == a.n_iter and r.inertia == a.inertia for r in results[mine]):
-            found.append(f"{case.id}: {mine} is not deterministic across repeats")
+            found.append(f"{case_id}: {mine} is not deterministic across repeats")
     return found
+
+
+#: Inertia agreement asked of quickmeans and sklearn on sparse input: loose enough for
+#: sums taken in another order, tight enough to catch a different clustering.
+SPARSE_RTOL = 1e-6
+
+
+def run_sparse(case: SparseCase, peers: list[Peer], repeats: int,
+               settle_s: float = SETTLE_SECONDS) -> Outcome:
+    """Fixed-iteration Lloyd on CSR X from one dense explicit init, like ``run_lloyd``.
+
+    Unlike the dense cases, a library may fail here (no sparse support, or a version that
+    refuses sparse input): it gets a row with the reason instead of stopping the run. A
+    library whose one-iteration warm-up is very slow is skipped, and one whose fits are
+    slow gets a single repeat, both with a note.
+    """
+    out = Outcome()
+    log(f"[{case.id}] {case.title}: generating data")
+    X, init = case.data()
+    notes: dict[str, list[str]] = {p.label: [] for p in peers}
+    active: list[Peer] = []
+    for peer in peers:
+        if peer.no_sparse:
+            notes[peer.label].append(f"skipped: {peer.no_sparse}")
+            continue
+        try:  # warm-up: one iteration, which also tells a hopeless library
+            warm = peer.fit(X, init, 1, 0.0).seconds
+        except Exception as exc:  # noqa: BLE001 - any failure becomes a note
+            notes[peer.label].append(_error_note(exc))
+            log(f"[{case.id}] {peer.label}: {_error_note(exc)}")
+            continue
+        if warm > case.skip_warmup_seconds:
+            notes[peer.label].append(f"skipped: one iteration took {warm:.1f} s")
+            log(f"[{case.id}] {peer.label}: one iteration took {warm:.1f} s — skipped")
+            continue
+        active.append(peer)
+    results: dict[str, list[FitResult]] = {p.label: [] for p in peers}
+    for rep in range(repeats):
+        for peer in list(active):
+            settle(settle_s)
+            try:
+                res = peer.fit(X, init, case.max_iter, 0.0)
+            except Exception as exc:  # noqa: BLE001
+                notes[peer.label].append(_error_note(exc))
+                active.remove(peer)
+                continue
+            results[peer.label].append(res)
+            log(f"[{case.id}] rep {rep + 1}/{repeats} {peer.label:<22} {res.seconds:8.3f} s"
+                f"  n_iter={res.n_iter}  inertia={res.inertia:.6g}")
+            if res.seconds > case.slow_fit_seconds and rep + 1 < repeats:
+                notes[peer.label].append(f"1 repeat (a fit took {res.seconds:.1f} s)")
+                active.remove(peer)
+    for peer in peers:
+        runs = results[peer.label]
+        note = "; ".join(notes[peer.label] + sorted({r.note for r in runs if r.note}))
+        if not runs:
+            out.rows.append(Row("sparse", case.id, case.title, peer.label, peer.library,
+                                peer.algorithm, case.dtype, None, note=note))
+            continue
+        per_iter = [r.seconds / max(r.n_iter, 1) for r in runs]
+        seconds = statistics.median(per_iter)
+        out.rows.append(Row(
+            "sparse", case.id, case.title, peer.label, peer.library, peer.algorithm,
+            case.dtype, seconds, per_iter, runs[-1].n_iter, runs[-1].inertia,
+            gflops=case.flops_per_iter / seconds / 1e9, note=note,
+        ))
+    _set_speedups(out.rows)
+    out.warnings += _check_lloyd(case.id, case.title, results, SPARSE_RTOL)
+    if "quickmeans" in results and not results["quickmeans"]:
+        out.warnings.append(f"{case.id}: no quickmeans result on sparse input "
+                            f"({'; '.join(notes.get('quickmeans', [])) or 'not run'})")
+    del X
+    return out
+
+
+def _error_note(exc: BaseException) -> str:
+    """``error: TypeError: first line of the message`` (at most ~120 characters)."""
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    text = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+    return "error: " + (text if len(text) <= 120 else text[:117] + "...")
 
 
 def run_e2e(case: EndToEndCase, peers: list[Peer], settle_s: float = SETTLE_SECONDS) -> Outcome:

@@ -2,7 +2,8 @@
 
 Every adapter times only the library call itself (``time.perf_counter`` around ``fit`` or
 ``predict``); conversions a library needs (FAISS wants float32) happen outside the timing
-and are named in the result's note.
+and are named in the result's note. ``fit`` also takes a scipy.sparse CSR X (init stays
+dense) for the libraries whose ``no_sparse`` is empty.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ class Peer:
     module: str = ""
     distribution: str = ""
     algorithms: tuple[str, ...] = ("lloyd",)
+    #: Why the library cannot fit scipy.sparse input; empty when it can.
+    no_sparse: str = ""
 
     def __init__(self, threads: int, algorithm: str = "lloyd") -> None:
         if algorithm not in self.algorithms:
@@ -255,6 +258,7 @@ class FaissPeer(Peer):
     library = "faiss"
     module = "faiss"
     distribution = "faiss-cpu"
+    no_sparse = "no sparse input (faiss.Kmeans trains on dense float32 vectors)"
 
     def _setup(self) -> None:
         self._mod.omp_set_num_threads(self.threads)

@@ -28,7 +28,7 @@ def _table(header: list[str], rows: list[list[str]], right: set[int]) -> str:
 def _time(row: Row) -> str:
     if row.seconds is None:
         return "—"
-    if row.section == "lloyd":
+    if row.section in ("lloyd", "sparse"):
         return f"{row.seconds * 1e3:.2f} ms/iter"
     if row.section == "predict":
         return f"{row.seconds * 1e3:.1f} ms"
@@ -74,6 +74,8 @@ def memory_table(results: list[dict[str, Any]]) -> str:
     body = []
     for m in results:
         shape = f"{m['n']:,} x {m['d']}, k={m['k']}"
+        if m.get("density"):
+            shape = f"{m['n']:,} x {m['d']:,} CSR, density {m['density']:g}, k={m['k']}"
         if "error" in m:
             body.append([m["library"], m["dtype"], shape, "—", "—", "—", "—",
                          f"error: {' '.join(m['error'])}"])

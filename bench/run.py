@@ -19,7 +19,15 @@ if __package__ in (None, ""):  # run as a script: make the ``bench`` package imp
 
 from bench import cases as cases_mod  # noqa: E402
 from bench import chart, machine, memory, peak, report  # noqa: E402
-from bench.measure import Outcome, Row, log, run_e2e, run_lloyd, run_predict  # noqa: E402
+from bench.measure import (  # noqa: E402
+    Outcome,
+    Row,
+    log,
+    run_e2e,
+    run_lloyd,
+    run_predict,
+    run_sparse,
+)
 from bench.peers import PEER_CLASSES, Peer  # noqa: E402
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "results"
@@ -30,7 +38,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         prog="bench/run.py", description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true",
-                        help="small shapes: a smoke test of the whole harness (< 30 s)")
+                        help="small shapes: a smoke test of the whole harness (~30 s)")
     parser.add_argument("--cases", default="all",
                         help=f"comma-separated groups ({', '.join(cases_mod.GROUPS)}) or case "
                              "ids (L1, E1, P1, ...); default: all")
@@ -67,9 +75,10 @@ def select(suite: cases_mod.Suite, spec: str) -> tuple[dict[str, list[Any]], set
         "lloyd": [c for c in suite.lloyd if "lloyd" in wanted or c.id in wanted],
         "e2e": [c for c in suite.e2e if "e2e" in wanted or c.id in wanted],
         "predict": [c for c in suite.predict if "predict" in wanted or c.id in wanted],
+        "sparse": [c for c in suite.sparse if "sparse" in wanted or c.id in wanted],
     }
-    known = set(cases_mod.GROUPS) | {c.id for g in (suite.lloyd, suite.e2e, suite.predict)
-                                     for c in g}
+    known = set(cases_mod.GROUPS) | {
+        c.id for g in (suite.lloyd, suite.e2e, suite.predict, suite.sparse) for c in g}
     unknown = wanted - known
     if unknown:
         raise SystemExit(f"bench/run.py: unknown cases: {', '.join(sorted(unknown))}")
@@ -135,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
             take(run_e2e(case, peers, suite.settle_seconds))
         for case in groups["predict"]:
             take(run_predict(case, peers, args.repeats, peak_by_dtype, suite.settle_seconds))
+        for case in groups["sparse"]:
+            take(run_sparse(case, peers, args.repeats, suite.settle_seconds))
     if "memory" in wanted:
         mem = suite.memory
         for library in mem.libraries:
@@ -144,11 +155,20 @@ def main(argv: list[str] | None = None) -> int:
                 log(f"[memory] {library} {dtype} {mem.n} x {mem.d} in a child process")
                 memory_results.append(memory.measure(library, dtype, mem.n, mem.d, mem.k,
                                                      mem.max_iter, args.threads))
+        sp = suite.sparse_memory
+        for library in sp.libraries:
+            if library not in {p.library for p in peers}:
+                continue
+            for dtype in sp.dtypes:
+                log(f"[memory] {library} {dtype} {sp.n} x {sp.d} CSR in a child process")
+                memory_results.append(memory.measure(library, dtype, sp.n, sp.d, sp.k,
+                                                     sp.max_iter, args.threads, sp.density))
     elapsed = time.perf_counter() - started
 
     for m in memory_results:
         if m.get("library") == "quickmeans" and m.get("copy_of_x"):
-            warnings.append(f"memory: quickmeans {m['dtype']} fit grew RSS by "
+            kind = "sparse " if m.get("density") else ""
+            warnings.append(f"memory: quickmeans {kind}{m['dtype']} fit grew RSS by "
                             f"{m['growth_over_x']:.2f} x the size of X (a copy of X?)")
 
     payload.update({
@@ -165,7 +185,8 @@ def main(argv: list[str] | None = None) -> int:
         print("\n× sklearn = sklearn's time / this time (> 1: faster than sklearn); "
               "† = against sklearn running the same algorithm. lloyd cases: tol=0, fixed "
               "max_iter, same explicit init; GFLOP/s = 2·n·k·d / time per iteration; "
-              "% peak = of numpy matmul in the same dtype.")
+              "% peak = of numpy matmul in the same dtype. sparse cases: the same on CSR X "
+              "(dense init); GFLOP/s = 2·nnz·k / time per iteration.")
     if peaks:
         print("\nGEMM peak (numpy matmul, same threads):\n\n" + report.peak_table(peaks))
     if memory_results:
