@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 from scipy import sparse
 from sklearn import cluster as skc
+from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits
 
 import quickmeans
@@ -243,6 +244,19 @@ def test_signed_blobs_fit_equals_dense_fit(algorithm) -> None:
     w = weights(X.shape[0])
     model, dense = fit_both(X, sample_weight=w, init=rows_of(X.toarray()), algorithm=algorithm)
     assert_fitted_like_dense(model, dense, np.float64)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_exact_ties_are_settled_as_the_dense_path_settles_them(dtype) -> None:
+    # Plain random TF-IDF-like rows: most share no column with two of the initial centers
+    # (rows of X, unit norm), so their distances to those are equal up to rounding. The
+    # sparse path must break these ties exactly as the dense path does, bit for bit.
+    X = normalize(sparse.random(3000, 2000, density=0.003, format="csr", random_state=3,
+                                dtype=dtype))
+    init = rows_of(X.toarray(), 12)
+    model, dense = fit_both(X, n_clusters=12, init=init)
+    assert_fitted_like_dense(model, dense, dtype)
+    np.testing.assert_array_equal(model.cluster_centers_, dense.cluster_centers_)
 
 
 @pytest.mark.parametrize("stop", STOPS)

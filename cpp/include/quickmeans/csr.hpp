@@ -4,6 +4,7 @@
 // by overload, so one driver serves both.
 #pragma once
 
+#include <algorithm>
 #include <vector>
 
 #include "quickmeans/common.hpp"
@@ -100,19 +101,30 @@ inline double row_dot(const CsrView<T, I>& x, index_t i, const U* v) {
 // used only where the fast expansion cannot decide.
 template <class T, class I, class U>
 double row_distance(const CsrView<T, I>& x, index_t i, const U* c) {
-    const index_t d = x.d, stop = x.end(i);
-    index_t q = x.begin(i);
-    auto value = [&](index_t j) -> double {
-        if (q < stop && static_cast<index_t>(x.indices[q]) == j) return static_cast<double>(x.data[q++]);
+    const index_t d = x.d, full = d - d % 4, stop = x.end(i);
+    index_t q = x.begin(i), j = 0;
+    auto value = [&](index_t col) -> double {
+        if (q < stop && static_cast<index_t>(x.indices[q]) == col) return static_cast<double>(x.data[q++]);
         return 0.0;
     };
     double s[4] = {0.0, 0.0, 0.0, 0.0};
-    index_t j = 0;
-    for (; j + 4 <= d; j += 4)
+    while (j < full) {
+        // Groups of four before the next stored entry's group hold only zeros: a tight
+        // loop (the same additions, so the same bits).
+        const index_t next = q < stop ? static_cast<index_t>(x.indices[q]) : d;
+        const index_t zeros_end = std::min(full, next - next % 4);
+        for (; j < zeros_end; j += 4)
+            for (int l = 0; l < 4; ++l) {
+                const double t = 0.0 - static_cast<double>(c[j + l]);
+                s[l] += t * t;
+            }
+        if (j >= full) break;
         for (int l = 0; l < 4; ++l) {
             const double t = value(j + l) - static_cast<double>(c[j + l]);
             s[l] += t * t;
         }
+        j += 4;
+    }
     for (; j < d; ++j) {
         const double t = value(j) - static_cast<double>(c[j]);
         s[0] += t * t;
