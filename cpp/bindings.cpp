@@ -148,6 +148,32 @@ double inertia_typed(const py::array& X, const py::object& sample_weight, const 
     return result;
 }
 
+// Labels, per-cluster sums and weights, inertia: one Lloyd step's map side.
+template <class View, class T>
+py::tuple assign_sums_view(const View& x, const double* w, const qm::DenseView<T>& c, int n_threads,
+                           const std::function<void()>& prepare) {
+    if (c.d != x.d) throw py::value_error("centers have a different number of features than X");
+    py::array_t<qm::label_t> labels(x.n);
+    py::array_t<double> sums({c.n, x.d});
+    py::array_t<double> totals(c.n);
+    qm::label_t* lp = labels.mutable_data();
+    double* sp = sums.mutable_data();
+    double* tp = totals.mutable_data();
+    double result = 0.0;
+    without_gil([&] {
+        prepare();
+        result = qm::assign_and_total(x, w, c.data, c.n, lp, sp, tp, n_threads);
+    });
+    return py::make_tuple(labels, sums, totals, result);
+}
+
+template <class T>
+py::tuple assign_sums_typed(const py::array& X, const py::object& sample_weight, const py::array& centers,
+                            int n_threads) {
+    const auto x = dense<T>(X, "X");
+    return assign_sums_view(x, weights(sample_weight, x.n), dense<T>(centers, "centers"), n_threads, [] {});
+}
+
 template <class T>
 py::array transform_typed(const py::array& X, const py::array& centers, int n_threads) {
     const auto x = dense<T>(X, "X");
@@ -291,6 +317,18 @@ double inertia_csr_typed(const py::array& data, const py::array& indices, const 
 }
 
 template <class T, class I>
+py::tuple assign_sums_csr_typed(const py::array& data, const py::array& indices, const py::array& indptr,
+                                index_t n_features, const py::object& sample_weight, const py::array& centers,
+                                int n_threads) {
+    auto x = csr<T, I>(data, indices, indptr, n_features);
+    const double* w = weights(sample_weight, x.view.n);
+    // The norms are filled in before the view is used (captured by reference).
+    return assign_sums_view(x.view, w, dense<T>(centers, "centers"), n_threads, [&] {
+        with_norms(x, n_threads);
+    });
+}
+
+template <class T, class I>
 py::array transform_csr_typed(const py::array& data, const py::array& indices, const py::array& indptr,
                               index_t n_features, const py::array& centers, int n_threads) {
     auto x = csr<T, I>(data, indices, indptr, n_features);
@@ -393,6 +431,12 @@ PYBIND11_MODULE(_core, m) {
                     inertia_typed<double>(X, sample_weight, centers, labels, n_threads));
     }, py::arg("X"), py::arg("sample_weight"), py::arg("centers"), py::arg("labels"), py::arg("n_threads"));
 
+    m.def("assign_sums", [](const py::array& X, const py::object& sample_weight, const py::array& centers,
+                            int n_threads) -> py::tuple {
+        QM_DISPATCH(X, assign_sums_typed<float>(X, sample_weight, centers, n_threads),
+                    assign_sums_typed<double>(X, sample_weight, centers, n_threads));
+    }, py::arg("X"), py::arg("sample_weight"), py::arg("centers"), py::arg("n_threads"));
+
     m.def("transform", [](const py::array& X, const py::array& centers, int n_threads) -> py::array {
         QM_DISPATCH(X, transform_typed<float>(X, centers, n_threads), transform_typed<double>(X, centers, n_threads));
     }, py::arg("X"), py::arg("centers"), py::arg("n_threads"));
@@ -437,6 +481,14 @@ PYBIND11_MODULE(_core, m) {
                         n_threads);
     }, py::arg("data"), py::arg("indices"), py::arg("indptr"), py::arg("n_features"), py::arg("sample_weight"),
        py::arg("centers"), py::arg("labels"), py::arg("n_threads"));
+
+    m.def("assign_sums_csr", [](const py::array& data, const py::array& indices, const py::array& indptr,
+                                index_t n_features, const py::object& sample_weight, const py::array& centers,
+                                int n_threads) {
+        QM_DISPATCH_CSR(assign_sums_csr_typed, data, indices, indptr, n_features, sample_weight, centers,
+                        n_threads);
+    }, py::arg("data"), py::arg("indices"), py::arg("indptr"), py::arg("n_features"), py::arg("sample_weight"),
+       py::arg("centers"), py::arg("n_threads"));
 
     m.def("transform_csr", [](const py::array& data, const py::array& indices, const py::array& indptr,
                               index_t n_features, const py::array& centers, int n_threads) {

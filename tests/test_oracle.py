@@ -262,3 +262,26 @@ def test_fit_can_be_interrupted() -> None:
         quickmeans.KMeans(50, init="random", n_init=50, tol=0, max_iter=100, random_state=0).fit(X)
     timer.cancel()
     assert time.perf_counter() - start < 30
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_assign_and_sum_step_matches_numpy(dtype, weighted) -> None:
+    # The map side of a Lloyd step (mini-batch and Dask fits build on it).
+    from quickmeans import _engine
+    from quickmeans._validation import check_data
+
+    X = make_blobs(3000, 7, 5, seed=21, spread=2.0, dtype=dtype)
+    rng = np.random.RandomState(3)
+    w = rng.uniform(0.1, 2.0, len(X)) if weighted else None
+    centers = X[rng.choice(len(X), 5, replace=False)].copy()
+    labels, sums, weights, inertia = _engine.assign_and_sum(check_data(X), w, centers, 2)
+    X64, c64 = X.astype(np.float64), centers.astype(np.float64)
+    dist = ((X64[:, None, :] - c64[None]) ** 2).sum(axis=2)
+    expected = dist.argmin(axis=1)
+    ww = np.ones(len(X)) if w is None else w
+    np.testing.assert_array_equal(labels, expected)
+    np.testing.assert_allclose(weights, np.bincount(expected, ww, minlength=5))
+    for c in range(5):
+        np.testing.assert_allclose(sums[c], (ww[expected == c, None] * X64[expected == c]).sum(0))
+    assert inertia == pytest.approx((ww * dist.min(axis=1)).sum(), rel=1e-10)

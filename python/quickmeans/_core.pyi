@@ -33,6 +33,12 @@ def inertia(
     labels: npt.NDArray[np.int32],
     n_threads: int,
 ) -> float: ...
+def assign_sums(
+    X: FloatArray,
+    sample_weight: npt.NDArray[np.float64] | None,
+    centers: FloatArray,
+    n_threads: int,
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float64], npt.NDArray[np.float64], float]: ...
 def transform(X: FloatArray, centers: FloatArray, n_threads: int) -> FloatArray: ...
 def all_finite(X: FloatArray, n_threads: int) -> bool: ...
 def mean_feature_variance(X: FloatArray, n_threads: int) -> float: ...
@@ -77,6 +83,15 @@ def inertia_csr(
     labels: npt.NDArray[np.int32],
     n_threads: int,
 ) -> float: ...
+def assign_sums_csr(
+    data: FloatArray,
+    indices: IndexArray,
+    indptr: IndexArray,
+    n_features: int,
+    sample_weight: npt.NDArray[np.float64] | None,
+    centers: FloatArray,
+    n_threads: int,
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float64], npt.NDArray[np.float64], float]: ...
 def transform_csr(
     data: FloatArray, indices: IndexArray, indptr: IndexArray, n_features: int,
     centers: FloatArray, n_threads: int,

@@ -44,6 +44,16 @@ def predict(X: Data, centers: np.ndarray, n_threads: int) -> np.ndarray:
     return _core.predict_csr(*parts, centers, n_threads)
 
 
+def assign_and_sum(X: Data, weights: np.ndarray | None, centers: np.ndarray,
+                   n_threads: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """One Lloyd step's map side: (labels, per-cluster weighted sums k x d float64,
+    per-cluster weights, inertia) against ``centers``; for mini-batch and distributed fits."""
+    parts = _csr(X)
+    if parts is None:
+        return _core.assign_sums(X, weights, centers, n_threads)
+    return _core.assign_sums_csr(*parts, weights, centers, n_threads)
+
+
 def transform(X: Data, centers: np.ndarray, n_threads: int) -> np.ndarray:
     parts = _csr(X)
     if parts is None:

@@ -4,6 +4,7 @@
 // the returned centers.
 #pragma once
 
+#include <algorithm>
 #include <vector>
 
 #include "quickmeans/assign.hpp"
@@ -46,6 +47,22 @@ index_t assign_and_sum(const DenseView<T>& x, const double* sample_weight, Neare
     index_t total = 0;
     for (index_t c : changed) total += c;
     return total;
+}
+
+// The map side of one Lloyd step, for mini-batch and distributed fits: labels of
+// all samples, per-cluster weighted sums (k x d, double) and weights, and the
+// inertia against `centers`. The caller combines sums across batches or chunks.
+template <class View, class T>
+double assign_and_total(const View& x, const double* sample_weight, const T* centers, index_t k, label_t* labels,
+                        double* sums_out, double* weights_out, int n_threads) {
+    typename NearestFor<View>::type nearest(k, x.d, n_threads);
+    nearest.set_centers(centers);
+    ClusterSums sums(x.n, k, x.d);
+    std::fill(labels, labels + x.n, label_t(-1));
+    assign_and_sum(x, sample_weight, nearest, sums, labels, n_threads);
+    std::copy(sums.sums(), sums.sums() + k * x.d, sums_out);
+    std::copy(sums.weights(), sums.weights() + k, weights_out);
+    return inertia(x, sample_weight, centers, labels, n_threads);
 }
 
 // Runs Lloyd from `centers` (k x d, overwritten by the result); writes labels.
