@@ -46,6 +46,15 @@ def choose_algorithm(n_samples: int, n_features: int, n_clusters: int, itemsize:
     return "lloyd"
 
 
+def cluster_sizes(labels: np.ndarray, n_clusters: int, block: int = 1 << 18) -> np.ndarray:
+    """Samples per cluster, counted in blocks: np.bincount casts int32 labels to intp, and a
+    copy twice the size of the labels would be most of an out-of-core fit's extra memory."""
+    sizes = np.zeros(n_clusters, dtype=np.int64)
+    for start in range(0, len(labels), block):
+        sizes += np.bincount(labels[start:start + block], minlength=n_clusters)
+    return sizes
+
+
 def is_same_clustering(labels: np.ndarray, other: np.ndarray, n_clusters: int) -> bool:
     """True when two labelings are equal up to a permutation of the cluster ids."""
     mapping = np.full(n_clusters, -1, dtype=np.int64)
@@ -256,7 +265,7 @@ default='k-means++'
         if params["verbose"] and n_iter < params["max_iter"]:
             print(f"Converged at iteration {n_iter - 1}.")
 
-        distinct = int(np.count_nonzero(np.bincount(labels, minlength=n_clusters)))
+        distinct = int(np.count_nonzero(cluster_sizes(labels, n_clusters)))
         if distinct < n_clusters:
             warnings.warn(
                 f"Number of distinct clusters ({distinct}) found smaller than n_clusters "
