@@ -86,7 +86,8 @@ default='k-means++'
         Verbosity mode: print the inertia at every iteration.
     random_state : int, RandomState instance or None, default=None
         Determines random number generation for centroid initialization. Equal seeds give
-        the same centers as scikit-learn.
+        the same centers as scikit-learn (in float64; in float32 scikit-learn sums its
+        k-means++ potentials in float32 and may pick other seeds on large data).
     copy_x : bool, default=True
         Accepted for compatibility; quickmeans never modifies X.
     algorithm : {'lloyd', 'elkan', 'hamerly', 'auto'}, default='lloyd'
