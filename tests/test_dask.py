@@ -151,7 +151,7 @@ def test_bad_input(X: np.ndarray) -> None:
 
 def test_chunk_tasks_are_pure(X: np.ndarray) -> None:
     # distributed re-runs a task whose worker died: the rerun must see and return the same.
-    from quickmeans import dask as qd
+    from quickmeans.dask import _tasks as qd
 
     x, w = X[:500].copy(), np.linspace(0.5, 1.5, 500)
     centers = X[-4:].copy()

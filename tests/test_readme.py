@@ -1,0 +1,23 @@
+"""The README's snippets run as printed."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def snippets(section: str) -> list[str]:
+    text = README.read_text(encoding="utf-8")
+    body = text.split(f"## {section}\n", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```python\n(.*?)```", body, flags=re.S)
+
+
+def test_big_data_snippets_run(tmp_path, monkeypatch) -> None:
+    code = snippets("Big data")
+    assert len(code) == 3  # memmap, partial_fit, Dask
+    monkeypatch.chdir(tmp_path)  # the snippets write points.npy into the working directory
+    for block in code:
+        exec(compile(block, str(README), "exec"), {"__name__": "__readme__"})
+    assert (tmp_path / "points.npy").stat().st_size > 100 * 2**20
