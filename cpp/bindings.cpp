@@ -123,14 +123,16 @@ py::tuple kmeans_plusplus_typed(const py::array& X, const py::object& sample_wei
     return py::make_tuple(centers, indices);
 }
 
+// (labels, number of rows holding NaN or inf).
 template <class T>
-py::array predict_typed(const py::array& X, const py::array& centers, int n_threads) {
+py::tuple predict_typed(const py::array& X, const py::array& centers, int n_threads) {
     const auto x = dense<T>(X, "X");
     const auto c = dense<T>(centers, "centers");
     py::array_t<qm::label_t> labels(x.n);
     qm::label_t* lp = labels.mutable_data();
-    without_gil([&] { qm::assign_labels(x, c.data, c.n, lp, n_threads); });
-    return labels;
+    index_t nonfinite = 0;
+    without_gil([&] { nonfinite = qm::assign_labels(x, c.data, c.n, lp, n_threads); });
+    return py::make_tuple(labels, nonfinite);
 }
 
 template <class T>
@@ -283,7 +285,7 @@ py::tuple kmeans_plusplus_csr_typed(const py::array& data, const py::array& indi
 }
 
 template <class T, class I>
-py::array predict_csr_typed(const py::array& data, const py::array& indices, const py::array& indptr,
+py::tuple predict_csr_typed(const py::array& data, const py::array& indices, const py::array& indptr,
                             index_t n_features, const py::array& centers, int n_threads) {
     auto x = csr<T, I>(data, indices, indptr, n_features);
     const auto c = dense<T>(centers, "centers");
@@ -294,7 +296,7 @@ py::array predict_csr_typed(const py::array& data, const py::array& indices, con
         with_norms(x, n_threads);
         qm::assign_labels(x.view, c.data, c.n, lp, n_threads);
     });
-    return labels;
+    return py::make_tuple(labels, index_t(0));
 }
 
 template <class T, class I>
@@ -421,7 +423,7 @@ PYBIND11_MODULE(_core, m) {
     }, py::arg("X"), py::arg("sample_weight"), py::arg("n_clusters"), py::arg("first"), py::arg("uniforms"),
        py::arg("n_threads"));
 
-    m.def("predict", [](const py::array& X, const py::array& centers, int n_threads) -> py::array {
+    m.def("predict", [](const py::array& X, const py::array& centers, int n_threads) -> py::tuple {
         QM_DISPATCH(X, predict_typed<float>(X, centers, n_threads), predict_typed<double>(X, centers, n_threads));
     }, py::arg("X"), py::arg("centers"), py::arg("n_threads"));
 

@@ -180,3 +180,15 @@ def test_float32_near_its_largest_values_still_gives_a_valid_result() -> None:
     np.testing.assert_array_equal(model.labels_, expected[1])
     assert model.n_iter_ == expected[3]
     assert model.inertia_ == pytest.approx(expected[2], rel=1e-6)
+
+
+def test_predict_on_huge_finite_values_is_not_mistaken_for_bad_input() -> None:
+    # Scores overflow to inf for these float32 rows, so the engine settles them exactly;
+    # predict's NaN/inf report (made by the engine) must still see them as finite.
+    model = fit(X_GOOD.astype(np.float32))
+    huge = np.full((3, 3), 3e38, dtype=np.float32)
+    huge[1] *= -1
+    labels = model.predict(huge)
+    exact = ((huge.astype(np.float64)[:, None, :]
+              - model.cluster_centers_.astype(np.float64)[None]) ** 2).sum(axis=2).argmin(axis=1)
+    np.testing.assert_array_equal(labels, exact)

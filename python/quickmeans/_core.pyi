@@ -25,7 +25,9 @@ def kmeans_plusplus(
     uniforms: npt.NDArray[np.float64],
     n_threads: int,
 ) -> tuple[FloatArray, npt.NDArray[np.int64]]: ...
-def predict(X: FloatArray, centers: FloatArray, n_threads: int) -> npt.NDArray[np.int32]: ...
+def predict(
+    X: FloatArray, centers: FloatArray, n_threads: int
+) -> tuple[npt.NDArray[np.int32], int]: ...  # (labels, rows holding NaN or inf)
 def inertia(
     X: FloatArray,
     sample_weight: npt.NDArray[np.float64] | None,
@@ -72,7 +74,7 @@ def kmeans_plusplus_csr(
 def predict_csr(
     data: FloatArray, indices: IndexArray, indptr: IndexArray, n_features: int,
     centers: FloatArray, n_threads: int,
-) -> npt.NDArray[np.int32]: ...
+) -> tuple[npt.NDArray[np.int32], int]: ...
 def inertia_csr(
     data: FloatArray,
     indices: IndexArray,

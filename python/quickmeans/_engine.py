@@ -11,6 +11,7 @@ from typing import Any, Callable, Union
 import numpy as np
 
 from quickmeans import _core
+from quickmeans._validation import check_finite
 
 Data = Union[np.ndarray, Any]  # ndarray or _sparse.CsrInput
 
@@ -38,10 +39,15 @@ def kmeans_plusplus(X: Data, weights: np.ndarray | None, n_clusters: int, first:
 
 
 def predict(X: Data, centers: np.ndarray, n_threads: int) -> np.ndarray:
+    """Labels of X. Dense X need not have been checked for NaN/inf: the engine counts such
+    rows as it goes (saving a pass over X), and their presence raises check_finite's error."""
     parts = _csr(X)
-    if parts is None:
-        return _core.predict(X, centers, n_threads)
-    return _core.predict_csr(*parts, centers, n_threads)
+    if parts is not None:
+        return _core.predict_csr(*parts, centers, n_threads)[0]
+    labels, nonfinite = _core.predict(X, centers, n_threads)
+    if nonfinite:
+        check_finite(X, n_threads=n_threads)  # raises the NaN or infinity message
+    return labels
 
 
 def assign_and_sum(X: Data, weights: np.ndarray | None, centers: np.ndarray,

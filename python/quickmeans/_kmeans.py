@@ -299,10 +299,10 @@ default='k-means++'
 
     # -- using a fitted model ---------------------------------------------------------------
 
-    def _test_data(self, X: Any) -> np.ndarray:
+    def _test_data(self, X: Any, finite: bool = True) -> np.ndarray:
         check_is_fitted(self)
         X_checked = check_data(X, estimator=type(self).__name__,
-                               n_threads=resolve_n_threads(self.n_threads))
+                               n_threads=resolve_n_threads(self.n_threads), finite=finite)
         check_features(self, X, X_checked)
         return X_checked
 
@@ -323,7 +323,7 @@ default='k-means++'
         labels : ndarray of shape (n_samples,), dtype int32
             Index of the cluster each sample belongs to.
         """
-        X = self._test_data(X)
+        X = self._test_data(X, finite=False)  # _engine.predict reports NaN/inf itself
         return _engine.predict(X, self._centers_like(X), resolve_n_threads(self.n_threads))
 
     def transform(self, X: Any) -> np.ndarray:

@@ -66,8 +66,10 @@ def check_array(
     estimator: str = "KMeans",
     dtype: np.dtype | None = None,
     n_threads: int = 1,
+    finite: bool = True,
 ) -> np.ndarray:
-    """A finite, non-empty, 2-D, C-contiguous float32/float64 array; no copy when X is one."""
+    """A finite, non-empty, 2-D, C-contiguous float32/float64 array; no copy when X is one.
+    finite=False leaves the NaN/inf check to the caller (the engine's predict does it)."""
     X = as_float_array(X, name=name, dtype=dtype)
     if X.ndim == 0:
         raise ValueError(_reshape_hint(X, "scalar"))
@@ -86,7 +88,8 @@ def check_array(
             f"required by {estimator}."
         )
     X = np.require(X, requirements=["C_CONTIGUOUS", "ALIGNED"])
-    check_finite(X, name=name, n_threads=n_threads)
+    if finite:
+        check_finite(X, name=name, n_threads=n_threads)
     return X
 
 
@@ -96,13 +99,15 @@ def check_data(
     estimator: str = "KMeans",
     dtype: np.dtype | None = None,
     n_threads: int = 1,
+    finite: bool = True,
 ) -> Any:
-    """Samples for the engine: check_array's result, or for scipy.sparse input a CsrInput."""
+    """Samples for the engine: check_array's result, or for scipy.sparse input a CsrInput
+    (whose few stored values are always checked)."""
     if is_sparse(X):
         from quickmeans._sparse import check_csr
 
         return check_csr(X, estimator=estimator, dtype=dtype, n_threads=n_threads)
-    return check_array(X, estimator=estimator, dtype=dtype, n_threads=n_threads)
+    return check_array(X, estimator=estimator, dtype=dtype, n_threads=n_threads, finite=finite)
 
 
 def check_finite(X: np.ndarray, *, name: str = "X", n_threads: int = 1) -> None:

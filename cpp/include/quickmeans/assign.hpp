@@ -82,6 +82,9 @@ public:
                 const unsigned char status = s.status[static_cast<size_t>(r)];
                 if (status != 0) {
                     const T* xr = x.row(b + r);
+                    // Every NaN/inf row lands here (its scores or margin are not finite):
+                    // counted, so predict can skip a separate finiteness pass over X.
+                    if (!row_is_finite(xr)) ++s.nonfinite;
                     label = status == 1 ? exact_nearer(xr, label, s.runner_up[static_cast<size_t>(r)])
                                         : exact_nearest(xr);
                 }
@@ -92,12 +95,29 @@ public:
         return changed;
     }
 
+    // Rows with NaN or inf seen by assign() since the last call; resets the count.
+    index_t take_nonfinite() {
+        index_t total = 0;
+        for (auto& s : scratch_) {
+            total += s.nonfinite;
+            s.nonfinite = 0;
+        }
+        return total;
+    }
+
 private:
+    bool row_is_finite(const T* xi) const {
+        for (index_t j = 0; j < d_; ++j)
+            if (!std::isfinite(xi[j])) return false;
+        return true;
+    }
+
     struct Scratch {
         std::vector<T> transposed;
         std::vector<unsigned char> status;
         std::vector<label_t> labels;
         std::vector<label_t> runner_up;
+        index_t nonfinite = 0;
     };
 
     // The exactly nearer of two centers, the lower index on a tie.

@@ -109,14 +109,16 @@ struct NearestFor<CsrView<T, I>> {
     using type = CsrNearestCenter<T, I>;
 };
 
+// Returns 0: the Python layer checks sparse values before (they are few).
 template <class T, class I>
-void assign_labels(const CsrView<T, I>& x, const T* centers, index_t k, label_t* labels, int n_threads) {
+index_t assign_labels(const CsrView<T, I>& x, const T* centers, index_t k, label_t* labels, int n_threads) {
     CsrNearestCenter<T, I> nearest(k, x.d, n_threads);
     nearest.set_centers(centers);
     const RangeSplit chunks = fixed_chunks(x.n, 1024);
     parallel_for(chunks.parts, n_threads, [&](index_t p) {
         nearest.assign(x, chunks.begin(p), chunks.end(p), labels, thread_id());
     });
+    return 0;
 }
 
 // Squared norms of k dense centers, in double.

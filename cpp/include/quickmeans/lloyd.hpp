@@ -15,15 +15,17 @@
 
 namespace quickmeans {
 
-// Labels of all samples for fixed centers (predict); returns nothing else.
+// Labels of all samples for fixed centers (predict); returns how many rows hold a
+// NaN or inf (their labels are meaningless: the caller reports the bad input).
 template <class T>
-void assign_labels(const DenseView<T>& x, const T* centers, index_t k, label_t* labels, int n_threads) {
+index_t assign_labels(const DenseView<T>& x, const T* centers, index_t k, label_t* labels, int n_threads) {
     NearestCenter<T> nearest(k, x.d, n_threads);
     nearest.set_centers(centers);
     const RangeSplit chunks = fixed_chunks(x.n, std::max<index_t>(nearest.block_rows(), 1024));
     parallel_for(chunks.parts, n_threads, [&](index_t p) {
         nearest.assign(x, chunks.begin(p), chunks.end(p), labels, thread_id());
     });
+    return nearest.take_nonfinite();
 }
 
 // One pass: assign every sample to its nearest center and accumulate cluster sums.
