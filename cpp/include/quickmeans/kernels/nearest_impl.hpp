@@ -56,6 +56,62 @@ inline V load(const T* p) {
     return v;
 }
 
+template <class V, class T>
+inline void store(T* p, const V& v) {
+    __builtin_memcpy(p, &v, sizeof(V));
+}
+
+// Transposes an L x L block held in L vectors (L = lanes), in log2(L) rounds of the
+// perfect shuffle: out[2i] interleaves the low halves of v[i] and v[i + L/2], out[2i+1]
+// their high halves. Only lane moves, so values keep their bits.
+template <class T>
+inline __attribute__((always_inline)) void transpose_block(typename Lanes<T>::V (&v)[Lanes<T>::count]) {
+    typedef typename Lanes<T>::V V;
+    typedef typename Lanes<T>::I I;
+    constexpr int L = Lanes<T>::count;
+    I low, high;
+    for (int m = 0; m < L / 2; ++m) {
+        low[2 * m] = m;
+        low[2 * m + 1] = L + m;
+        high[2 * m] = L / 2 + m;
+        high[2 * m + 1] = L + L / 2 + m;
+    }
+    for (int round = 1; round < L; round *= 2) {
+        V next[L];
+        for (int i = 0; i < L / 2; ++i) {
+            next[2 * i] = __builtin_shuffle(v[i], v[i + L / 2], low);
+            next[2 * i + 1] = __builtin_shuffle(v[i], v[i + L / 2], high);
+        }
+        for (int i = 0; i < L; ++i) v[i] = next[i];
+    }
+}
+
+// Writes a group of G = L * R rows of x, shifted by origin, feature-major into scratch
+// (scratch[j * G + r]), zero-padded past `rows`. Full groups go through L x L block
+// transposes; a partial group, and features past the last full block, element by element.
+template <class T, int R>
+inline void transpose_group(const T* x, index_t rows, index_t d, const T* origin, T* scratch) {
+    typedef typename Lanes<T>::V V;
+    constexpr int L = Lanes<T>::count;
+    constexpr index_t G = static_cast<index_t>(L) * R;
+    index_t j0 = 0;
+    if (rows == G) {
+        for (; j0 + L <= d; j0 += L) {
+            const V shift = load<V>(origin + j0);
+            for (int v = 0; v < R; ++v) {
+                V block[L];
+                for (int r = 0; r < L; ++r) block[r] = load<V>(x + (v * L + r) * d + j0) - shift;
+                transpose_block<T>(block);
+                for (int c = 0; c < L; ++c) store(scratch + (j0 + c) * G + v * L, block[c]);
+            }
+        }
+    }
+    for (index_t r = 0; r < rows; ++r)
+        for (index_t j = j0; j < d; ++j) scratch[j * G + r] = x[r * d + j] - origin[j];
+    for (index_t r = rows; r < G; ++r)
+        for (index_t j = j0; j < d; ++j) scratch[j * G + r] = T(0);
+}
+
 // Features from which the wide path is taken: more FMAs per row and score make a
 // third tracked score cheap, and the scores' rounding bounds (which grow with d)
 // make two-way near ties common enough to be worth settling with two distances.
@@ -126,13 +182,7 @@ void nearest_impl(const T* x, index_t m, index_t d, const T* origin, const T* ce
 
     for (index_t g = 0; g < m; g += G) {
         const index_t rows = m - g < G ? m - g : G;
-        // Transpose the group into scratch[j * G + r], shifted, zero-padded.
-        for (index_t r = 0; r < rows; ++r) {
-            const T* xr = x + (g + r) * d;
-            for (index_t j = 0; j < d; ++j) scratch[j * G + r] = xr[j] - origin[j];
-        }
-        for (index_t r = rows; r < G; ++r)
-            for (index_t j = 0; j < d; ++j) scratch[j * G + r] = T(0);
+        transpose_group<T, R>(x + g * d, rows, d, origin, scratch);
 
         V xnorm[R], best[R], second[R], third[R];
         I index[R], index2[R];
