@@ -19,11 +19,15 @@ namespace quickmeans {
 class ClusterSums {
 public:
     ClusterSums(index_t n, index_t k, index_t d) : k_(k), d_(d) {
-        // Bounded memory: at most 64 slots and about 16 MiB of partial sums.
+        // At most 64 slots and about 8 MiB of partial sums (clearing and reducing them is
+        // paid every iteration), but at least 8 slots where there are rows for them, and a
+        // multiple of 8 from there, so that 2, 4 or 8 threads share the slots evenly.
         const index_t per_slot = k * (d + 1) * static_cast<index_t>(sizeof(double));
-        const index_t by_memory = std::max<index_t>(1, (16 << 20) / std::max<index_t>(1, per_slot));
+        const index_t by_memory = std::max<index_t>(8, (8 << 20) / std::max<index_t>(1, per_slot));
         const index_t by_rows = std::max<index_t>(1, n / 1024);
-        split_ = RangeSplit{n, std::min<index_t>({64, by_memory, by_rows})};
+        index_t slots = std::min<index_t>({64, by_memory, by_rows});
+        if (slots > 8) slots -= slots % 8;
+        split_ = RangeSplit{n, slots};
         partial_.resize(static_cast<size_t>(split_.parts * k * (d + 1)));
         sums_.resize(static_cast<size_t>(k * d));
         weights_.resize(static_cast<size_t>(k));
