@@ -19,14 +19,13 @@ namespace quickmeans {
 class ClusterSums {
 public:
     ClusterSums(index_t n, index_t k, index_t d) : k_(k), d_(d) {
-        // At most 64 slots and about 8 MiB of partial sums (clearing and reducing them is
-        // paid every iteration), but at least 8 slots where there are rows for them, and a
-        // multiple of 8 from there, so that 2, 4 or 8 threads share the slots evenly.
-        const index_t per_slot = k * (d + 1) * static_cast<index_t>(sizeof(double));
-        const index_t by_memory = std::max<index_t>(8, (8 << 20) / std::max<index_t>(1, per_slot));
+        // At most 64 slots and 16 MiB of partial sums. Where 8 or more fit, keep about
+        // 8 MiB of them (clearing and reducing them is paid every iteration), as a multiple
+        // of 8 so that 2, 4 or 8 threads share the slots evenly.
+        const index_t per_slot = std::max<index_t>(1, k * (d + 1) * static_cast<index_t>(sizeof(double)));
         const index_t by_rows = std::max<index_t>(1, n / 1024);
-        index_t slots = std::min<index_t>({64, by_memory, by_rows});
-        if (slots > 8) slots -= slots % 8;
+        index_t slots = std::min<index_t>({64, by_rows, std::max<index_t>(1, (16 << 20) / per_slot)});
+        if (slots >= 8) slots = std::max<index_t>(8, std::min<index_t>(slots, (8 << 20) / per_slot) / 8 * 8);
         split_ = RangeSplit{n, slots};
         partial_.resize(static_cast<size_t>(split_.parts * k * (d + 1)));
         sums_.resize(static_cast<size_t>(k * d));
