@@ -7,13 +7,16 @@
 #pragma once
 
 #include <algorithm>
+#include <cstdint>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "quickmeans/assign.hpp"
 #include "quickmeans/common.hpp"
 #include "quickmeans/csr.hpp"
 #include "quickmeans/inertia.hpp"
+#include "quickmeans/kernels.hpp"
 #include "quickmeans/parallel.hpp"
 
 namespace quickmeans {
@@ -22,9 +25,12 @@ template <class T, class I>
 class CsrNearestCenter {
 public:
     CsrNearestCenter(index_t k, index_t d, int n_threads)
-        : k_(k), d_(d), by_feature_(static_cast<size_t>(k * d)), norms_(static_cast<size_t>(k)),
+        : k_(k), d_(d), kernels_(active_kernels().template get<T>()),
+          k_pad_((k + kernels_.sparse_center_block - 1) / kernels_.sparse_center_block *
+                 kernels_.sparse_center_block),
+          by_feature_(static_cast<size_t>(k_pad_ * d), 0.0), norms_(static_cast<size_t>(k)),
           scores_(static_cast<size_t>(std::max(1, n_threads))) {
-        for (auto& s : scores_) s.resize(static_cast<size_t>(k));
+        for (auto& s : scores_) s.resize(static_cast<size_t>(k_pad_));
         // Score error: at most (d + nnz + 2) u (|x|^2 + |c|^2) times a small factor for
         // the expansion, and (d + 2) u 2 (|x|^2 + |c|^2) for the exact distance it must
         // agree with (u = eps/2, nnz <= d). Twice their sum is below this margin.
@@ -38,7 +44,7 @@ public:
             double norm2 = 0.0;
             for (index_t j = 0; j < d_; ++j) {
                 const double v = static_cast<double>(centers[c * d_ + j]);
-                by_feature_[static_cast<size_t>(j * k_ + c)] = v;
+                by_feature_[static_cast<size_t>(j * k_pad_ + c)] = v;
                 norm2 += v * v;
             }
             norms_[static_cast<size_t>(c)] = norm2;
@@ -60,12 +66,12 @@ public:
 
 private:
     label_t nearest(const CsrView<T, I>& x, index_t i, double* scores) const {
-        std::fill(scores, scores + k_, 0.0);
-        for (index_t q = x.begin(i); q < x.end(i); ++q) {
-            const double v = static_cast<double>(x.data[q]);
-            const double* column = by_feature_.data() + static_cast<index_t>(x.indices[q]) * k_;
-            for (index_t c = 0; c < k_; ++c) scores[c] += v * column[c];
-        }
+        const index_t b = x.begin(i);
+        static_assert(std::is_same_v<I, std::int32_t> || std::is_same_v<I, std::int64_t>);
+        if constexpr (std::is_same_v<I, std::int32_t>)
+            kernels_.sparse_dots_i32(x.data + b, x.indices + b, x.end(i) - b, by_feature_.data(), k_pad_, scores);
+        else
+            kernels_.sparse_dots_i64(x.data + b, x.indices + b, x.end(i) - b, by_feature_.data(), k_pad_, scores);
         double best = std::numeric_limits<double>::infinity(), second = best;
         index_t best_c = 0;
         for (index_t c = 0; c < k_; ++c) {
@@ -96,7 +102,9 @@ private:
     }
 
     index_t k_, d_;
-    std::vector<double> by_feature_;  // d x k: centers feature-major
+    Kernels<T> kernels_;
+    index_t k_pad_;                   // k rounded up to the kernel's block (padding is zero)
+    std::vector<double> by_feature_;  // d x k_pad: centers feature-major
     std::vector<double> norms_;
     double max_norm2_ = 0.0;
     double margin_coef_;

@@ -2,6 +2,8 @@
 // at run time (cpuid, overridable by QUICKMEANS_SIMD=generic|avx2|avx512).
 #pragma once
 
+#include <cstdint>
+
 #include "quickmeans/common.hpp"
 
 namespace quickmeans {
@@ -31,6 +33,15 @@ struct Kernels {
     // weight (weighted rows are added by the caller, where no FMA can change rounding).
     void (*add_rows)(const T* x, index_t m, index_t d, const label_t* labels, double* sums,
                      double* counts);
+
+    // Dot products of one sparse row (nnz stored values at column `indices`) with k_pad
+    // centers stored feature-major (by_feature[j * k_pad + c], double; k_pad a multiple of
+    // sparse_center_block): scores[c] = sum of value * by_feature[j][c]. One per index type.
+    void (*sparse_dots_i32)(const T* values, const std::int32_t* indices, index_t nnz,
+                            const double* by_feature, index_t k_pad, double* scores);
+    void (*sparse_dots_i64)(const T* values, const std::int64_t* indices, index_t nnz,
+                            const double* by_feature, index_t k_pad, double* scores);
+    index_t sparse_center_block;
 };
 
 struct KernelSet {

@@ -310,15 +310,48 @@ void point_distances(const T* x, index_t m, index_t d, const T* points, index_t 
 
 constexpr index_t distance_rows() { return static_cast<index_t>(Lanes<double>::count) * QM_ROW_VECS; }
 
+// Sparse rows: for each block of up to 4 vectors of centers, the row's stored values are
+// multiplied into accumulators that stay in registers (one load of a center column slice
+// per value and vector), then written out.
+template <class T, class I>
+void sparse_dots(const T* values, const I* indices, index_t nnz, const double* by_feature, index_t k_pad,
+                 double* scores) {
+    typedef typename Lanes<double>::V V;
+    constexpr index_t L = Lanes<double>::count;
+    constexpr int kBlock = 4;
+    index_t c0 = 0;
+    for (; c0 + kBlock * L <= k_pad; c0 += kBlock * L) {
+        V acc[kBlock];
+        for (int b = 0; b < kBlock; ++b) acc[b] = splat<V>(0.0);
+        for (index_t q = 0; q < nnz; ++q) {
+            const V v = splat<V>(static_cast<double>(values[q]));
+            const double* column = by_feature + static_cast<index_t>(indices[q]) * k_pad + c0;
+            for (int b = 0; b < kBlock; ++b) acc[b] += v * load<V>(column + b * L);
+        }
+        for (int b = 0; b < kBlock; ++b) store(scores + c0 + b * L, acc[b]);
+    }
+    for (; c0 < k_pad; c0 += L) {
+        V acc = splat<V>(0.0);
+        for (index_t q = 0; q < nnz; ++q)
+            acc += splat<V>(static_cast<double>(values[q])) *
+                   load<V>(by_feature + static_cast<index_t>(indices[q]) * k_pad + c0);
+        store(scores + c0, acc);
+    }
+}
+
 static_assert(QM_WIDE_ROW_VECS <= QM_ROW_VECS, "scratch is sized for QM_ROW_VECS vectors per group");
 
 inline Kernels<float> kernels_f32() {
     return Kernels<float>{&nearest<float>, static_cast<index_t>(Lanes<float>::count) * QM_ROW_VECS,
-                          &center_block, &point_distances<float>, distance_rows(), &add_rows<float>};
+                          &center_block, &point_distances<float>, distance_rows(), &add_rows<float>,
+                          &sparse_dots<float, std::int32_t>, &sparse_dots<float, std::int64_t>,
+                          static_cast<index_t>(Lanes<double>::count)};
 }
 inline Kernels<double> kernels_f64() {
     return Kernels<double>{&nearest<double>, static_cast<index_t>(Lanes<double>::count) * QM_ROW_VECS,
-                           &center_block, &point_distances<double>, distance_rows(), &add_rows<double>};
+                           &center_block, &point_distances<double>, distance_rows(), &add_rows<double>,
+                           &sparse_dots<double, std::int32_t>, &sparse_dots<double, std::int64_t>,
+                           static_cast<index_t>(Lanes<double>::count)};
 }
 
 }  // namespace QM_KERNEL_NS
