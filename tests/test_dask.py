@@ -168,3 +168,37 @@ def test_chunk_tasks_are_pure(X: np.ndarray) -> None:
             np.testing.assert_array_equal(a, b)
     for before, after in zip(inputs, (x, w, centers)):
         np.testing.assert_array_equal(before, after)
+
+
+# A worker killed on purpose leaves its sockets to the garbage collector.
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_a_worker_dying_mid_fit_does_not_change_the_result(client: distributed.Client) -> None:
+    # distributed re-runs the tasks (and recomputes the persisted chunks) a dead worker
+    # held; pure tasks and a driver-side reduction make the result the same. (Last in the
+    # module: the nanny replaces the worker, but nothing after this needs the cluster.)
+    import os
+    import threading
+    import time
+
+    X = make_blobs(100_000, 8, 16, seed=9)  # small enough to travel inside the graph
+    init = X[:16].copy()
+    local = quickmeans.KMeans(16, init=init, n_init=1, max_iter=200, tol=0).fit(X)
+    result: dict = {}
+    fit = threading.Thread(target=lambda: result.update(
+        km=KMeans(16, init=init, max_iter=200, tol=0).fit(da.from_array(X, chunks=(10_000, 8)))))
+    fit.start()
+    time.sleep(1.0)
+    assert fit.is_alive()  # killed mid-fit, not after
+    victim = sorted(client.scheduler_info()["workers"])[0]
+    try:
+        client.run(os._exit, 1, workers=[victim])
+    except Exception:  # the worker dies before it can answer
+        pass
+    fit.join(timeout=120)
+    assert victim not in client.scheduler_info()["workers"]
+    km = result["km"]
+    np.testing.assert_array_equal(km.labels_.compute(scheduler="sync"), local.labels_)
+    np.testing.assert_allclose(km.cluster_centers_, local.cluster_centers_, rtol=1e-10,
+                               atol=1e-10)
+    assert km.n_iter_ == local.n_iter_
