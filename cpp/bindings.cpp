@@ -16,6 +16,7 @@
 #include "quickmeans/kernels.hpp"
 #include "quickmeans/kmeanspp.hpp"
 #include "quickmeans/lloyd.hpp"
+#include "quickmeans/silhouette.hpp"
 #include "quickmeans/stats.hpp"
 #include "quickmeans/transform.hpp"
 
@@ -194,6 +195,19 @@ bool all_finite_typed(const py::array& X, int n_threads) {
     bool ok = true;
     without_gil([&] { ok = qm::all_finite(p, size, n_threads); });
     return ok;
+}
+
+template <class T>
+double silhouette_typed(const py::array& X, const py::array_t<qm::label_t, py::array::c_style>& labels,
+                        index_t n_clusters, int n_threads) {
+    const auto x = dense<T>(X, "X");
+    if (labels.ndim() != 1 || labels.shape(0) != x.n) throw py::value_error("labels must have n_samples values");
+    const qm::label_t* lp = labels.data();
+    for (index_t i = 0; i < x.n; ++i)
+        if (lp[i] < 0 || lp[i] >= n_clusters) throw py::value_error("labels out of range");
+    double result = 0.0;
+    without_gil([&] { result = qm::silhouette(x, lp, n_clusters, n_threads); });
+    return result;
 }
 
 template <class T>
@@ -442,6 +456,12 @@ PYBIND11_MODULE(_core, m) {
     m.def("transform", [](const py::array& X, const py::array& centers, int n_threads) -> py::array {
         QM_DISPATCH(X, transform_typed<float>(X, centers, n_threads), transform_typed<double>(X, centers, n_threads));
     }, py::arg("X"), py::arg("centers"), py::arg("n_threads"));
+
+    m.def("silhouette", [](const py::array& X, const py::array_t<qm::label_t, py::array::c_style>& labels,
+                           index_t n_clusters, int n_threads) -> double {
+        QM_DISPATCH(X, silhouette_typed<float>(X, labels, n_clusters, n_threads),
+                    silhouette_typed<double>(X, labels, n_clusters, n_threads));
+    }, py::arg("X"), py::arg("labels"), py::arg("n_clusters"), py::arg("n_threads"));
 
     m.def("all_finite", [](const py::array& X, int n_threads) -> bool {
         QM_DISPATCH(X, all_finite_typed<float>(X, n_threads), all_finite_typed<double>(X, n_threads));

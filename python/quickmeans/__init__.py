@@ -3,9 +3,11 @@
 from quickmeans._core import has_openmp as _has_openmp
 from quickmeans._init import kmeans_plusplus
 from quickmeans._kmeans import KMeans, k_means
+from quickmeans._metrics import silhouette_score
 from quickmeans._minibatch import MiniBatchKMeans
 
 has_openmp: bool = _has_openmp()
 
 __version__ = "0.1.0"
-__all__ = ["KMeans", "MiniBatchKMeans", "has_openmp", "k_means", "kmeans_plusplus"]
+__all__ = ["KMeans", "MiniBatchKMeans", "has_openmp", "k_means", "kmeans_plusplus",
+           "silhouette_score"]
