@@ -51,3 +51,22 @@ def test_silhouette_bad_input() -> None:
         quickmeans.silhouette_score(X, [0, 1] * 5)
     with pytest.raises(ValueError, match="metric"):
         quickmeans.silhouette_score(make_blobs(10, 2, 2), [0, 1] * 5, metric="cosine")
+
+
+def test_elbow_suggests_the_number_of_clear_clusters() -> None:
+    # 3,000 points around the corners of a square, well apart.
+    corners = np.array([[-10.0, -10.0], [-10.0, 10.0], [10.0, -10.0], [10.0, 10.0]])
+    rng = np.random.RandomState(5)
+    X = corners[rng.randint(4, size=3000)] + rng.randn(3000, 2)
+    result = quickmeans.elbow(X, range(2, 13))
+    assert list(result.k) == list(range(2, 13))
+    assert np.all(np.diff(result.inertia) < 0)  # more clusters, less inertia
+    assert result.knee == 4 and result.suggested == 4
+    assert int(result.k[np.nanargmax(result.silhouette)]) == 4
+    fit = quickmeans.KMeans(4, random_state=0).fit(X)
+    assert result.inertia[2] == pytest.approx(fit.inertia_, rel=1e-3)
+
+
+def test_elbow_bad_range() -> None:
+    with pytest.raises(ValueError, match="k_range"):
+        quickmeans.elbow(make_blobs(10, 2, 2), range(5, 20))

@@ -21,3 +21,9 @@ def test_big_data_snippets_run(tmp_path, monkeypatch) -> None:
     for block in code:
         exec(compile(block, str(README), "exec"), {"__name__": "__readme__"})
     assert (tmp_path / "points.npy").stat().st_size > 100 * 2**20
+
+
+def test_choosing_k_snippet_runs_and_suggests_four(capsys) -> None:
+    (block,) = snippets("Choosing k")
+    exec(compile(block, str(README), "exec"), {"__name__": "__readme__"})
+    assert capsys.readouterr().out.split()[:2] == ["4", "4"]
