@@ -49,3 +49,97 @@ def test_help_and_bad_usage() -> None:
     assert bad.returncode != 0
     assert "Traceback" not in bad.stderr
     assert "n_clusters" in bad.stderr
+
+
+# -- fit / predict / elbow on files ----------------------------------------------------------
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return run(sys.executable, "-m", "quickmeans", *args)
+
+
+@pytest.fixture(scope="module")
+def square(tmp_path_factory) -> tuple:
+    """3,000 points around the four corners of a square, as .csv (header), .npy, .parquet."""
+    folder = tmp_path_factory.mktemp("cli")
+    corners = np.array([[-10.0, -10.0], [-10.0, 10.0], [10.0, -10.0], [10.0, 10.0]])
+    rng = np.random.RandomState(0)
+    X = corners[rng.randint(4, size=3000)] + rng.randn(3000, 2)
+    csv_path = folder / "points.csv"
+    np.savetxt(csv_path, np.column_stack([X, rng.randn(3000)]), delimiter=",",
+               header="a,b,noise", comments="")
+    np.save(folder / "points.npy", X)
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"a": X[:, 0], "b": X[:, 1]}), folder / "points.parquet")
+    return folder, X
+
+
+def test_fit_writes_labels_centers_model_and_predict_reuses_it(square) -> None:
+    folder, X = square
+    out = cli("fit", str(folder / "points.csv"), "-k", "4", "--columns", "a,b", "--scale",
+              "--out", str(folder / "labels.csv"), "--centers", str(folder / "centers.csv"),
+              "--model", str(folder / "model.qm"))
+    assert out.returncode == 0, out.stderr
+    sizes = [int(n) for n in re.findall(r"cluster \d+: (\d+) samples", out.stdout)]
+    assert sorted(sizes) == [np.sum(np.all(np.sign(X) == s, axis=1)) for s in
+                             sorted([[-1, -1], [-1, 1], [1, -1], [1, 1]],
+                                    key=lambda s: np.sum(np.all(np.sign(X) == s, axis=1)))]
+    assert "inertia:" in out.stdout and "iterations:" in out.stdout and "time:" in out.stdout
+    labels = np.loadtxt(folder / "labels.csv", skiprows=1, dtype=int)
+    centers = np.loadtxt(folder / "centers.csv", delimiter=",", skiprows=1)
+    # Centers are written in the data's units: each is the mean of its rows.
+    for c in range(4):
+        np.testing.assert_allclose(centers[c], X[labels == c].mean(axis=0), atol=1e-9)
+    for data in ("points.npy", "points.parquet", "points.csv"):
+        pred = cli("predict", str(folder / data), "--model", str(folder / "model.qm"),
+                   "--out", str(folder / "again.csv"))
+        assert pred.returncode == 0, pred.stderr
+        np.testing.assert_array_equal(
+            np.loadtxt(folder / "again.csv", skiprows=1, dtype=int), labels)
+
+
+def test_csv_without_header(square, tmp_path) -> None:
+    _, X = square
+    np.savetxt(tmp_path / "plain.csv", X, delimiter=",")
+    out = cli("fit", str(tmp_path / "plain.csv"), "-k", "4")
+    assert out.returncode == 0, out.stderr
+    assert "3000 rows x 2 columns" in out.stdout
+
+
+def test_elbow_suggests_four_in_seconds(square) -> None:
+    folder, _ = square
+    out = cli("elbow", str(folder / "points.npy"), "--k-min", "2", "--k-max", "12")
+    assert out.returncode == 0, out.stderr
+    assert "suggested k: 4" in out.stdout
+    assert float(re.search(r"\(([0-9.]+) s\)", out.stdout).group(1)) < 10
+
+
+@pytest.mark.parametrize("command", ["fit", "predict", "elbow", "demo"])
+def test_every_command_has_help(command) -> None:
+    out = cli(command, "--help")
+    assert out.returncode == 0 and "usage: quickmeans " + command in out.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["fit", "{folder}/missing.csv", "-k", "2"], "no such file"),
+    (["fit", "{folder}/words.csv", "-k", "2"], "not numeric"),
+    (["fit", "{folder}/points.csv", "-k", "5000"], "number of rows"),
+    (["fit", "{folder}/points.csv", "-k", "2", "--columns", "zz"], "no column 'zz'"),
+    (["fit", "{folder}/points.csv", "-k", "2", "--out", "{folder}/no/such/dir/l.csv"],
+     "cannot write"),
+    (["predict", "{folder}/points.csv", "--model", "{folder}/points.csv"],
+     "not a quickmeans model"),
+    (["elbow", "{folder}/points.csv", "--k-min", "5", "--k-max", "3"], "k-min"),
+    (["fit", "{folder}/binary.csv", "-k", "2"], "not a text CSV"),
+])
+def test_errors_are_one_clear_line(square, args, message) -> None:
+    folder, _ = square
+    (folder / "words.csv").write_text("a,b\n1,2\n3,oops\n")
+    (folder / "binary.csv").write_bytes(b"\xff\xfe\x00\x81\x82")
+    out = cli(*[a.format(folder=folder) for a in args])
+    assert out.returncode != 0
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in out.stderr, out.stderr
+    assert message in lines[0]

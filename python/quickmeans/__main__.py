@@ -6,6 +6,8 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -32,6 +34,107 @@ def demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _scaling(X: np.ndarray, scale: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Per-column mean and standard deviation for --scale (identity otherwise)."""
+    if not scale:
+        return np.zeros(X.shape[1]), np.ones(X.shape[1])
+    std = X.std(axis=0)
+    return X.mean(axis=0), np.where(std > 0, std, 1.0)
+
+
+def _summary(model: Any, labels: np.ndarray, seconds: float) -> str:
+    sizes = np.bincount(labels, minlength=model.cluster_centers_.shape[0])
+    lines = [f"  cluster {i}: {n} samples" for i, n in enumerate(sizes)]
+    return "\n".join(lines + [f"inertia: {model.inertia_:.6g}", f"iterations: {model.n_iter_}",
+                              f"time: {seconds:.3f} s"])
+
+
+def fit(args: argparse.Namespace) -> int:
+    """Cluster DATA and write what the options ask for."""
+    from quickmeans import KMeans
+    from quickmeans._cli_io import CliError, SavedModel, read_table, write_centers, write_labels
+
+    table = read_table(args.data, args.columns)
+    X = np.asarray(table.values, dtype=np.float64)
+    if args.k < 1 or args.k > X.shape[0]:
+        raise CliError(f"-k {args.k}: must be between 1 and the number of rows ({X.shape[0]})")
+    mean, scale = _scaling(X, args.scale)
+    Xs = (X - mean) / scale if args.scale else X
+    start = time.perf_counter()
+    model = KMeans(args.k, init=args.init, n_init=args.n_init, max_iter=args.max_iter,
+                   random_state=args.seed, algorithm=args.algorithm).fit(Xs)
+    seconds = time.perf_counter() - start
+    print(f"quickmeans fit: {X.shape[0]} rows x {X.shape[1]} columns, k={args.k}")
+    print(_summary(model, model.labels_, seconds))
+    if args.out:
+        write_labels(args.out, model.labels_)
+    if args.centers:
+        write_centers(args.centers, model.cluster_centers_ * scale + mean, table.columns)
+    if args.model:
+        SavedModel(model.cluster_centers_, mean, scale, table.columns).save(args.model)
+    return 0
+
+
+def predict(args: argparse.Namespace) -> int:
+    """Label DATA with a model saved by `quickmeans fit --model`."""
+    from quickmeans import KMeans
+    from quickmeans._cli_io import CliError, SavedModel, read_table, select_columns, write_labels
+
+    saved = SavedModel.load(args.model)
+    table = read_table(args.data, args.columns)
+    if not args.columns and saved.columns and table.columns:
+        # Data with a header: take the model's columns by name, in the model's order.
+        table = select_columns(table, saved.columns, Path(args.data))
+    X = np.asarray(table.values, dtype=np.float64)
+    if X.shape[1] != saved.centers.shape[1]:
+        raise CliError(f"{args.data}: {X.shape[1]} columns, the model was fitted on "
+                       f"{saved.centers.shape[1]}")
+    model = KMeans(saved.centers.shape[0], init=saved.centers, n_init=1)
+    model.cluster_centers_ = saved.centers
+    model.n_features_in_ = saved.centers.shape[1]
+    labels = model.predict((X - saved.mean) / saved.scale)
+    sizes = np.bincount(labels, minlength=saved.centers.shape[0])
+    print(f"quickmeans predict: {X.shape[0]} rows; cluster sizes {sizes.tolist()}")
+    if args.out:
+        write_labels(args.out, labels)
+    else:
+        print("\n".join(str(int(v)) for v in labels))
+    return 0
+
+
+def elbow_command(args: argparse.Namespace) -> int:
+    """Inertia and silhouette over a range of k; the suggested k."""
+    from quickmeans import elbow
+    from quickmeans._cli_io import CliError, read_table
+
+    table = read_table(args.data, args.columns)
+    X = np.asarray(table.values, dtype=np.float64)
+    if not 1 <= args.k_min <= args.k_max <= X.shape[0]:
+        raise CliError(f"--k-min/--k-max: need 1 <= {args.k_min} <= {args.k_max} <= "
+                       f"{X.shape[0]} (the rows)")
+    if args.scale:
+        mean, scale = _scaling(X, True)
+        X = (X - mean) / scale
+    start = time.perf_counter()
+    result = elbow(X, range(args.k_min, args.k_max + 1), sample_size=args.sample_size,
+                   random_state=args.seed)
+    print(f"quickmeans elbow: {X.shape[0]} rows x {X.shape[1]} columns "
+          f"({time.perf_counter() - start:.2f} s)")
+    print(f"{'k':>4}  {'inertia':>14}  {'silhouette':>10}")
+    for k, inertia, sil in zip(result.k, result.inertia, result.silhouette):
+        mark = "  <- knee" if k == result.knee else ""
+        print(f"{k:>4}  {inertia:>14.6g}  {sil:>10.4f}{mark}")
+    how = "the knee of the inertia curve" if result.knee is not None else "the best silhouette"
+    print(f"suggested k: {result.suggested} ({how})")
+    return 0
+
+
+def _add_data_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("data", metavar="DATA", help="a .csv (with or without header), .npy or "
+                                                ".parquet file of numbers")
+    p.add_argument("--columns", help="comma-separated column names (or indices) to use")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="quickmeans",
                                      description="Fast exact k-means from the command line.")
@@ -44,15 +147,55 @@ def build_parser() -> argparse.ArgumentParser:
     p_demo.add_argument("--n-samples", type=int, default=300, help="points (default 300)")
     p_demo.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p_demo.set_defaults(run=demo)
+
+    p_fit = commands.add_parser("fit", help="cluster a data file",
+                                description="Cluster the rows of DATA with k-means and print "
+                                            "the cluster sizes, inertia, iterations and time.")
+    _add_data_options(p_fit)
+    p_fit.add_argument("-k", type=int, required=True, help="number of clusters")
+    p_fit.add_argument("--algorithm", default="auto", choices=["auto", "lloyd", "elkan"])
+    p_fit.add_argument("--init", default="k-means++", choices=["k-means++", "random"])
+    p_fit.add_argument("--n-init", type=int, default=1, help="runs, the best is kept (default 1)")
+    p_fit.add_argument("--max-iter", type=int, default=300)
+    p_fit.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p_fit.add_argument("--scale", action="store_true", help="standardise each column first")
+    p_fit.add_argument("--out", help="write the label of each row to this CSV")
+    p_fit.add_argument("--centers", help="write the centers to this CSV")
+    p_fit.add_argument("--model", help="save the model here, for `quickmeans predict`")
+    p_fit.set_defaults(run=fit)
+
+    p_predict = commands.add_parser("predict", help="label a data file with a saved model",
+                                    description="Label the rows of DATA with the nearest center "
+                                                "of a model saved by `quickmeans fit --model`.")
+    _add_data_options(p_predict)
+    p_predict.add_argument("--model", required=True, help="a model saved by `fit --model`")
+    p_predict.add_argument("--out", help="write the labels to this CSV (default: print them)")
+    p_predict.set_defaults(run=predict)
+
+    p_elbow = commands.add_parser("elbow", help="suggest a number of clusters",
+                                  description="Fit k-means for each k in a range, print the "
+                                              "inertia and silhouette of each, the knee of the "
+                                              "inertia curve and the suggested k.")
+    _add_data_options(p_elbow)
+    p_elbow.add_argument("--k-min", type=int, default=2)
+    p_elbow.add_argument("--k-max", type=int, default=12)
+    p_elbow.add_argument("--sample-size", type=int, default=5000,
+                         help="rows the silhouette is computed on (default 5000)")
+    p_elbow.add_argument("--scale", action="store_true", help="standardise each column first")
+    p_elbow.add_argument("--seed", type=int, default=0)
+    p_elbow.set_defaults(run=elbow_command)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from quickmeans._cli_io import CliError
+
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except (ValueError, TypeError, OSError) as err:
-        print(f"quickmeans: error: {err}", file=sys.stderr)
+    except (CliError, ValueError, TypeError, OSError) as err:
+        message = str(err).splitlines()[0] if str(err) else type(err).__name__
+        print(f"quickmeans: error: {message}", file=sys.stderr)
         return 2
 
 
