@@ -143,3 +143,44 @@ def test_errors_are_one_clear_line(square, args, message) -> None:
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in out.stderr, out.stderr
     assert message in lines[0]
+
+
+def test_progress_bar_on_a_terminal_only(square) -> None:
+    import os
+    import pty
+
+    folder, _ = square
+    args = [sys.executable, "-m", "quickmeans", "fit", str(folder / "points.csv"), "-k", "4",
+            "--columns", "a,b", "--init", "random"]
+    quiet = run(*args)
+    assert quiet.returncode == 0 and quiet.stderr == ""  # not a terminal: no bar
+    main, child = pty.openpty()
+    import fcntl
+    import struct
+    import termios
+
+    fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a real size
+    chunks: list[bytes] = []
+
+    def drain() -> None:  # read while the child runs: a closed pty drops what is unread
+        while True:
+            try:
+                data = os.read(main, 4096)
+            except OSError:
+                return
+            if not data:
+                return
+            chunks.append(data)
+
+    import threading
+
+    reader = threading.Thread(target=drain)
+    reader.start()
+    with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=child, text=True) as proc:
+        os.close(child)
+        stdout, _ = proc.communicate(timeout=120)
+    reader.join(timeout=10)
+    os.close(main)
+    assert proc.returncode == 0 and "inertia:" in stdout
+    bar = b"".join(chunks).decode(errors="replace")
+    assert "k-means" in bar and "iter" in bar  # tqdm's bar, on the terminal only

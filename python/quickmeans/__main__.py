@@ -49,6 +49,17 @@ def _summary(model: Any, labels: np.ndarray, seconds: float) -> str:
                               f"time: {seconds:.3f} s"])
 
 
+def _progress_bar(total: int) -> Any:
+    """A tqdm bar on stderr when it is a terminal (quiet otherwise, or without tqdm)."""
+    if not sys.stderr.isatty():
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, desc="k-means", unit="iter", file=sys.stderr, leave=False)
+
+
 def fit(args: argparse.Namespace) -> int:
     """Cluster DATA and write what the options ask for."""
     from quickmeans import KMeans
@@ -60,9 +71,21 @@ def fit(args: argparse.Namespace) -> int:
         raise CliError(f"-k {args.k}: must be between 1 and the number of rows ({X.shape[0]})")
     mean, scale = _scaling(X, args.scale)
     Xs = (X - mean) / scale if args.scale else X
-    start = time.perf_counter()
     model = KMeans(args.k, init=args.init, n_init=args.n_init, max_iter=args.max_iter,
-                   random_state=args.seed, algorithm=args.algorithm).fit(Xs)
+                   random_state=args.seed, algorithm=args.algorithm)
+    bar = _progress_bar(args.max_iter * args.n_init)
+    if bar is not None:
+        def advance(iteration: int, inertia: float) -> None:
+            bar.update(1)
+            bar.set_postfix(inertia=f"{inertia:.6g}", refresh=False)
+
+        model._progress = advance
+    start = time.perf_counter()
+    try:
+        model.fit(Xs)
+    finally:
+        if bar is not None:
+            bar.close()
     seconds = time.perf_counter() - start
     print(f"quickmeans fit: {X.shape[0]} rows x {X.shape[1]} columns, k={args.k}")
     print(_summary(model, model.labels_, seconds))

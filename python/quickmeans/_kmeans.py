@@ -282,11 +282,20 @@ default='k-means++'
         self.n_iter_ = int(n_iter)
         return self
 
-    @staticmethod
-    def _reporter(verbose: int) -> Any:
-        if not verbose:
+    def _reporter(self, verbose: int) -> Any:
+        """The engine's per-iteration callback: verbose printing like scikit-learn's, and/or
+        the hook the command line sets for its progress bar (``_progress``)."""
+        progress = getattr(self, "_progress", None)
+        if not verbose and progress is None:
             return None
-        return lambda iteration, inertia: print(f"Iteration {iteration}, inertia {inertia}.")
+
+        def report(iteration: int, inertia: float) -> None:
+            if verbose:
+                print(f"Iteration {iteration}, inertia {inertia}.")
+            if progress is not None:
+                progress(iteration, inertia)
+
+        return report
 
     def fit_predict(self, X: Any, y: Any = None, sample_weight: Any = None) -> np.ndarray:
         """Compute cluster centers and predict the cluster index of each sample."""
