@@ -116,7 +116,7 @@ def test_elbow_suggests_four_in_seconds(square) -> None:
     assert float(re.search(r"\(([0-9.]+) s\)", out.stdout).group(1)) < 10
 
 
-@pytest.mark.parametrize("command", ["fit", "predict", "elbow", "demo"])
+@pytest.mark.parametrize("command", ["fit", "predict", "elbow", "demo", "bench"])
 def test_every_command_has_help(command) -> None:
     out = cli(command, "--help")
     assert out.returncode == 0 and "usage: quickmeans " + command in out.stdout
@@ -184,3 +184,11 @@ def test_progress_bar_on_a_terminal_only(square) -> None:
     assert proc.returncode == 0 and "inertia:" in stdout
     bar = b"".join(chunks).decode(errors="replace")
     assert "k-means" in bar and "iter" in bar  # tqdm's bar, on the terminal only
+
+
+def test_bench_compares_with_sklearn() -> None:
+    out = cli("bench", "--n", "20000", "-k", "16", "--iterations", "3", "--repeats", "1")
+    assert out.returncode == 0, out.stderr
+    inertias = [float(v) for v in re.findall(r"inertia ([0-9.e+]+)", out.stdout)]
+    assert len(inertias) == 2 and inertias[0] == pytest.approx(inertias[1], rel=1e-4)
+    assert re.search(r"quickmeans is [0-9.]+x scikit-learn", out.stdout)

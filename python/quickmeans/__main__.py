@@ -152,6 +152,46 @@ def elbow_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def bench(args: argparse.Namespace) -> int:
+    """A small side-by-side run: quickmeans and (if installed) scikit-learn, same data/init.
+
+    The full harness, with sklearnex, FAISS and the GEMM peak, is bench/run.py in the
+    source tree; this command needs nothing but the installed package.
+    """
+    import statistics
+
+    from quickmeans import KMeans
+
+    rng = np.random.default_rng(0)
+    means = rng.uniform(-10, 10, size=(args.k, args.d)).astype(np.float32)
+    X = means[rng.integers(args.k, size=args.n)] + rng.standard_normal((args.n, args.d),
+                                                                      dtype=np.float32)
+    init = X[rng.choice(args.n, args.k, replace=False)]
+    fitters = {"quickmeans": KMeans}
+    try:
+        from sklearn.cluster import KMeans as SklearnKMeans
+
+        fitters["scikit-learn"] = SklearnKMeans
+    except ImportError:
+        pass
+    print(f"quickmeans bench: Lloyd, {args.n} x {args.d} float32, k={args.k}, "
+          f"{args.iterations} iterations from the same init, median of {args.repeats}")
+    times = {}
+    for name, cls in fitters.items():
+        runs = []
+        for _ in range(args.repeats):
+            start = time.perf_counter()
+            model = cls(args.k, init=init, n_init=1, max_iter=args.iterations, tol=0).fit(X)
+            runs.append((time.perf_counter() - start) / model.n_iter_)
+        times[name] = statistics.median(runs)
+        print(f"  {name:<13} {times[name] * 1e3:8.2f} ms/iteration  inertia {model.inertia_:.6g}")
+    if "scikit-learn" in times:
+        print(f"quickmeans is {times['scikit-learn'] / times['quickmeans']:.2f}x scikit-learn")
+    else:
+        print("scikit-learn is not installed: nothing to compare with")
+    return 0
+
+
 def _add_data_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("data", metavar="DATA", help="a .csv (with or without header), .npy or "
                                                 ".parquet file of numbers")
@@ -207,6 +247,18 @@ def build_parser() -> argparse.ArgumentParser:
     p_elbow.add_argument("--scale", action="store_true", help="standardise each column first")
     p_elbow.add_argument("--seed", type=int, default=0)
     p_elbow.set_defaults(run=elbow_command)
+
+    p_bench = commands.add_parser("bench", help="time quickmeans against scikit-learn",
+                                  description="Fixed-iteration Lloyd on generated blobs, "
+                                              "quickmeans and (if installed) scikit-learn from "
+                                              "the same init; prints ms per iteration and the "
+                                              "ratio. The full harness is bench/run.py.")
+    p_bench.add_argument("--n", type=int, default=200_000, help="rows (default 200000)")
+    p_bench.add_argument("--d", type=int, default=32, help="features (default 32)")
+    p_bench.add_argument("-k", type=int, default=64, help="clusters (default 64)")
+    p_bench.add_argument("--iterations", type=int, default=10)
+    p_bench.add_argument("--repeats", type=int, default=3)
+    p_bench.set_defaults(run=bench)
     return parser
 
 
