@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import struct
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -13,6 +16,15 @@ def make_blobs(n: int, d: int, centers: int, *, seed: int = 0, spread: float = 1
     means = rng.uniform(-box, box, size=(centers, d))
     which = rng.randint(centers, size=n)
     return (means[which] + spread * rng.randn(n, d)).astype(dtype)
+
+
+def png_size(path: str | Path) -> tuple[int, int]:
+    """(width, height) from a PNG's IHDR chunk, after checking the file is a PNG."""
+    data = Path(path).read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", path
+    length, kind = struct.unpack(">I4s", data[8:16])
+    assert kind == b"IHDR" and length == 13
+    return struct.unpack(">II", data[16:24])
 
 
 @pytest.fixture
