@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -10,6 +11,7 @@ import sys
 import numpy as np
 import pytest
 
+from conftest import png_size
 from quickmeans.datasets import three_blobs
 
 
@@ -20,7 +22,9 @@ def run(*args: str) -> subprocess.CompletedProcess:
 @pytest.mark.parametrize("launcher", ["script", "module"])
 def test_demo_prints_centers_inertia_iterations_time(launcher: str) -> None:
     if launcher == "script":
-        exe = shutil.which("quickmeans")
+        # The script sits next to this interpreter in a venv, activated or not.
+        exe = shutil.which("quickmeans", path=os.path.dirname(sys.executable))
+        exe = exe or shutil.which("quickmeans")
         if exe is None:
             pytest.fail("the quickmeans console script is not installed")
         result = run(exe, "demo")
@@ -192,3 +196,16 @@ def test_bench_compares_with_sklearn() -> None:
     inertias = [float(v) for v in re.findall(r"inertia ([0-9.e+]+)", out.stdout)]
     assert len(inertias) == 2 and inertias[0] == pytest.approx(inertias[1], rel=1e-4)
     assert re.search(r"quickmeans is [0-9.]+x scikit-learn", out.stdout)
+
+
+def test_fit_and_elbow_plots(square) -> None:
+    folder, _ = square
+    out = cli("fit", str(folder / "points.csv"), "-k", "4", "--plot", str(folder / "fit.png"))
+    assert out.returncode == 0, out.stderr
+    assert png_size(folder / "fit.png") == (600, 500)
+    out = cli("elbow", str(folder / "points.npy"), "--k-max", "6", "--plot",
+              str(folder / "elbow.png"))
+    assert out.returncode == 0, out.stderr
+    assert png_size(folder / "elbow.png") == (600, 500)
+    bad = cli("fit", str(folder / "points.csv"), "-k", "4", "--plot", str(folder / "no/x.png"))
+    assert bad.returncode == 2 and "cannot write" in bad.stderr

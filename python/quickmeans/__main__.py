@@ -95,7 +95,25 @@ def fit(args: argparse.Namespace) -> int:
         write_centers(args.centers, model.cluster_centers_ * scale + mean, table.columns)
     if args.model:
         SavedModel(model.cluster_centers_, mean, scale, table.columns).save(args.model)
+    if args.plot:
+        _plot(lambda plot: plot.clusters(Xs, model, path=args.plot,
+                                         title=f"k-means, k={args.k}: {Path(args.data).name}"),
+              args.plot)
     return 0
+
+
+def _plot(draw: Any, path: str) -> None:
+    """Run draw(quickmeans.plot) and report a missing matplotlib or an unwritable path."""
+    from quickmeans._cli_io import CliError
+
+    try:
+        from quickmeans import plot
+    except ImportError as err:
+        raise CliError(f"--plot needs matplotlib: pip install 'quickmeans[plot]' ({err})") from err
+    try:
+        draw(plot)
+    except OSError as err:
+        raise CliError(f"{path}: cannot write it ({err.strerror or err})") from err
 
 
 def predict(args: argparse.Namespace) -> int:
@@ -149,6 +167,8 @@ def elbow_command(args: argparse.Namespace) -> int:
         print(f"{k:>4}  {inertia:>14.6g}  {sil:>10.4f}{mark}")
     how = "the knee of the inertia curve" if result.knee is not None else "the best silhouette"
     print(f"suggested k: {result.suggested} ({how})")
+    if args.plot:
+        _plot(lambda plot: plot.elbow(result, path=args.plot), args.plot)
     return 0
 
 
@@ -225,6 +245,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_fit.add_argument("--out", help="write the label of each row to this CSV")
     p_fit.add_argument("--centers", help="write the centers to this CSV")
     p_fit.add_argument("--model", help="save the model here, for `quickmeans predict`")
+    p_fit.add_argument("--plot", help="save a scatter of the clusters (PCA to 2-D) as this PNG")
     p_fit.set_defaults(run=fit)
 
     p_predict = commands.add_parser("predict", help="label a data file with a saved model",
@@ -246,6 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="rows the silhouette is computed on (default 5000)")
     p_elbow.add_argument("--scale", action="store_true", help="standardise each column first")
     p_elbow.add_argument("--seed", type=int, default=0)
+    p_elbow.add_argument("--plot", help="save the elbow curve as this PNG")
     p_elbow.set_defaults(run=elbow_command)
 
     p_bench = commands.add_parser("bench", help="time quickmeans against scikit-learn",
