@@ -298,11 +298,43 @@ default='k-means++'
         return report
 
     def fit_predict(self, X: Any, y: Any = None, sample_weight: Any = None) -> np.ndarray:
-        """Compute cluster centers and predict the cluster index of each sample."""
+        """Compute cluster centers and predict the cluster index of each sample.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training instances to cluster.
+        y : Ignored
+            Not used, present for API consistency by convention.
+        sample_weight : array-like of shape (n_samples,), default=None
+            The weights for each observation in X. If None, all observations are assigned
+            equal weight.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            Index of the cluster each sample belongs to (``labels_``).
+        """
         return self.fit(X, sample_weight=sample_weight).labels_
 
     def fit_transform(self, X: Any, y: Any = None, sample_weight: Any = None) -> np.ndarray:
-        """Compute clustering and transform X to cluster-distance space."""
+        """Compute clustering and transform X to cluster-distance space.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training instances to cluster.
+        y : Ignored
+            Not used, present for API consistency by convention.
+        sample_weight : array-like of shape (n_samples,), default=None
+            The weights for each observation in X. If None, all observations are assigned
+            equal weight.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_clusters)
+            Distances of each sample to each cluster center.
+        """
         self.fit(X, sample_weight=sample_weight)
         return self._transform_checked(self._test_data(X))
 
@@ -394,6 +426,33 @@ def k_means(
     return_n_iter: bool = False,
 ) -> tuple:
     """Perform K-means clustering algorithm (scikit-learn's function signature).
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        The observations to cluster.
+    n_clusters : int
+        The number of clusters to form as well as the number of centroids to generate.
+    sample_weight : array-like of shape (n_samples,), default=None
+        The weights for each observation in X; None gives every observation weight 1.
+    init : {'k-means++', 'random'}, callable or array-like, default='k-means++'
+        Method for initialization, as in :class:`KMeans`.
+    n_init : 'auto' or int, default='auto'
+        Number of runs with different seeds, as in :class:`KMeans`.
+    max_iter : int, default=300
+        Maximum number of iterations of a single run.
+    verbose : bool, default=False
+        Print the inertia at every iteration.
+    tol : float, default=1e-4
+        Relative tolerance on the center shift, as in :class:`KMeans`.
+    random_state : int, RandomState instance or None, default=None
+        Determines random number generation for centroid initialization.
+    copy_x : bool, default=True
+        Accepted for compatibility; quickmeans never modifies X.
+    algorithm : {'lloyd', 'elkan', 'hamerly', 'auto'}, default='lloyd'
+        The k-means algorithm to use, as in :class:`KMeans`.
+    return_n_iter : bool, default=False
+        Whether to return the number of iterations as well.
 
     Returns
     -------

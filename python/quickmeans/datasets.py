@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+__all__ = ["three_blobs"]
+
 
 def three_blobs(n_samples: int = 300, random_state: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """The classic tutorial data: three 2-D Gaussian blobs (X, true labels).

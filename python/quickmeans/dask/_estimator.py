@@ -274,7 +274,22 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         return self
 
     def fit_predict(self, X: Any, y: Any = None, sample_weight: Any = None) -> Any:
-        """Compute cluster centers and return ``labels_`` (a lazy dask array)."""
+        """Compute cluster centers and return ``labels_`` (a lazy dask array).
+
+        Parameters
+        ----------
+        X : dask array or array-like of shape (n_samples, n_features)
+            Training instances to cluster.
+        y : Ignored
+            Not used, present for API consistency by convention.
+        sample_weight : dask array or array-like of shape (n_samples,), default=None
+            The weights for each observation in X; None gives every observation weight 1.
+
+        Returns
+        -------
+        labels : dask array of shape (n_samples,)
+            Index of the cluster each sample belongs to (``labels_``).
+        """
         return self.fit(X, sample_weight=sample_weight).labels_
 
     # -- using a fitted model ---------------------------------------------------------------
@@ -334,7 +349,22 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         return distances if isinstance(X, da.Array) else distances.compute()
 
     def fit_transform(self, X: Any, y: Any = None, sample_weight: Any = None) -> Any:
-        """Compute clustering and transform X to cluster-distance space."""
+        """Compute clustering and transform X to cluster-distance space.
+
+        Parameters
+        ----------
+        X : dask array or array-like of shape (n_samples, n_features)
+            Training instances to cluster.
+        y : Ignored
+            Not used, present for API consistency by convention.
+        sample_weight : dask array or array-like of shape (n_samples,), default=None
+            The weights for each observation in X; None gives every observation weight 1.
+
+        Returns
+        -------
+        X_new : dask array or ndarray of shape (n_samples, n_clusters)
+            Distances of each sample to each cluster center (a dask array for a dask input).
+        """
         return self.fit(X, sample_weight=sample_weight).transform(X)
 
     def score(self, X: Any, y: Any = None, sample_weight: Any = None) -> float:
