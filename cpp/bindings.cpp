@@ -6,6 +6,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <limits>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -188,12 +189,12 @@ py::array transform_typed(const py::array& X, const py::array& centers, int n_th
 }
 
 template <class T>
-bool all_finite_typed(const py::array& X, int n_threads) {
+bool all_finite_typed(const py::array& X, int n_threads, double limit) {
     if (!(X.flags() & py::array::c_style)) throw py::type_error("array must be C-contiguous");
     const T* p = static_cast<const T*>(X.data());
     const index_t size = X.size();
     bool ok = true;
-    without_gil([&] { ok = qm::all_finite(p, size, n_threads); });
+    without_gil([&] { ok = qm::all_finite(p, size, n_threads, limit); });
     return ok;
 }
 
@@ -463,9 +464,11 @@ PYBIND11_MODULE(_core, m) {
                     silhouette_typed<double>(X, labels, n_clusters, n_threads));
     }, py::arg("X"), py::arg("labels"), py::arg("n_clusters"), py::arg("n_threads"));
 
-    m.def("all_finite", [](const py::array& X, int n_threads) -> bool {
-        QM_DISPATCH(X, all_finite_typed<float>(X, n_threads), all_finite_typed<double>(X, n_threads));
-    }, py::arg("X"), py::arg("n_threads"));
+    // limit: the largest |value| allowed (the dtype's largest finite value when larger).
+    m.def("all_finite", [](const py::array& X, int n_threads, double limit) -> bool {
+        QM_DISPATCH(X, all_finite_typed<float>(X, n_threads, limit),
+                    all_finite_typed<double>(X, n_threads, limit));
+    }, py::arg("X"), py::arg("n_threads"), py::arg("limit") = std::numeric_limits<double>::infinity());
 
     m.def("mean_feature_variance", [](const py::array& X, int n_threads) -> double {
         QM_DISPATCH(X, mean_variance_typed<float>(X, n_threads), mean_variance_typed<double>(X, n_threads));

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from quickmeans import _engine
+from quickmeans import _core, _engine
 from quickmeans._compat import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
@@ -263,6 +263,11 @@ default='k-means++'
                 best = result
         assert best is not None
         centers, labels, inertia, n_iter = best
+        if not np.isfinite(inertia):  # X is checked; huge weights can still overflow the sum
+            raise ValueError(
+                f"The inertia overflows float64 ({inertia}): sample_weight times squared "
+                "distances is too large. Rescale X or sample_weight."
+            )
         if params["verbose"] and n_iter < params["max_iter"]:
             print(f"Converged at iteration {n_iter - 1}.")
 
@@ -383,7 +388,16 @@ default='k-means++'
         return self._transform_checked(self._test_data(X))
 
     def _transform_checked(self, X: np.ndarray) -> np.ndarray:
-        return _engine.transform(X, self._centers_like(X), resolve_n_threads(self.n_threads))
+        n_threads = resolve_n_threads(self.n_threads)
+        distances = _engine.transform(X, self._centers_like(X), n_threads)
+        # Distances are computed in float64 and stored in X's dtype: checked X keeps them
+        # finite in float64, but float32 tops out at 3.4e38 (e.g. between -2e38 and 2e38).
+        if not _core.all_finite(distances, n_threads):
+            raise ValueError(
+                f"Distances to the cluster centers overflow {X.dtype}: X has values too large "
+                "for its dtype's distances. Convert X to float64 (or rescale it)."
+            )
+        return distances
 
     def score(self, X: Any, y: Any = None, sample_weight: Any = None) -> float:
         """Opposite of the value of X on the K-means objective (minus the inertia).

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from quickmeans import _core
+from quickmeans._validation import check_finite
 
 _CANONICAL, _UNSORTED, _INVALID = 0, 1, 2
 
@@ -52,7 +53,7 @@ def check_csr(
 
     if dtype is not None:
         target = np.dtype(dtype)
-    elif X.dtype in (np.float32, np.float64):
+    elif np.dtype(X.dtype).newbyteorder("=") in (np.float32, np.float64):  # '>f4' too
         target = np.dtype(X.dtype).newbyteorder("=")
     elif X.dtype.kind in "biuf":
         target = np.dtype(np.float64)
@@ -90,8 +91,5 @@ def check_csr(
             fixed.sum_duplicates()  # sorts indices and adds duplicate entries, like scipy
         csr = fixed
     data = np.ascontiguousarray(csr.data)
-    if not _core.all_finite(data, n_threads):
-        if np.isnan(data).any():
-            raise ValueError(f"Input {name} contains NaN.")
-        raise ValueError(f"Input {name} contains infinity or a value too large for {data.dtype!r}.")
+    check_finite(data, name=name, n_threads=n_threads, n_features=d)
     return CsrInput(csr)

@@ -46,7 +46,9 @@ def as_float_array(X: Any, *, name: str = "X", dtype: np.dtype | None = None) ->
         raise ValueError(f"Complex data not supported\n{X!r}\n")
     if dtype is not None:
         target = np.dtype(dtype)
-    elif X.dtype in FLOAT_DTYPES:
+    elif X.dtype.newbyteorder("=") in FLOAT_DTYPES:
+        # Compared in native byte order: a big-endian float32 ('>f4') is still float32 data
+        # (dtype equality includes the byte order, so '>f4' would otherwise become float64).
         target = X.dtype.newbyteorder("=")
     elif X.dtype.kind in "biuf" or X.dtype == object:
         target = np.dtype(np.float64)
@@ -110,12 +112,32 @@ def check_data(
     return check_array(X, estimator=estimator, dtype=dtype, n_threads=n_threads, finite=finite)
 
 
-def check_finite(X: np.ndarray, *, name: str = "X", n_threads: int = 1) -> None:
-    if _core.all_finite(X, n_threads):
+def magnitude_limit(n_features: int) -> float:
+    """The largest |value| for which every squared distance between n_features-dimensional
+    points is finite in float64 (the engine's arithmetic): n_features * (2 M)**2 <= max.
+    Only float64 data can exceed it (float32 values are below 3.5e38)."""
+    return float(np.sqrt(np.finfo(np.float64).max / max(n_features, 1)) / 2)
+
+
+def check_finite(X: np.ndarray, *, name: str = "X", n_threads: int = 1,
+                 n_features: int | None = None) -> None:
+    """Raises for NaN, infinity, or values whose squared distances would overflow (they would
+    give infinite inertia and arbitrary labels rather than a clear error)."""
+    d = X.shape[-1] if n_features is None else n_features
+    limit = magnitude_limit(d)
+    if _core.all_finite(X, n_threads, limit):
         return
     if np.isnan(X).any():
         raise ValueError(f"Input {name} contains NaN.")
-    raise ValueError(f"Input {name} contains infinity or a value too large for {X.dtype!r}.")
+    if np.isinf(X).any():
+        raise ValueError(f"Input {name} contains infinity or a value too large for "
+                         f"{X.dtype!r}.")
+    raise ValueError(
+        f"Input {name} contains values too large for k-means (|value| up to "
+        f"{float(np.abs(X).max()):.3g}; the limit for {d} features is {limit:.3g}): squared "
+        "distances would overflow float64. Rescale the data, e.g. divide it by its largest "
+        "absolute value."
+    )
 
 
 def check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray | None:
@@ -135,9 +157,13 @@ def check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray | None
         )
     if not np.isfinite(sample_weight).all():
         raise ValueError("Input sample_weight contains NaN or infinity.")
+    with np.errstate(over="ignore"):  # reported below, not as a NumPy warning
+        total = sample_weight.sum()
+    if not np.isfinite(total):  # the weighted means would be NaN
+        raise ValueError("The sum of sample_weight overflows float64; rescale the weights.")
     if (sample_weight < 0).any():
         raise ValueError("Negative values in data passed to sample_weight")
-    if not sample_weight.sum() > 0:
+    if not total > 0:
         raise ValueError("Sample weights must contain at least one non-zero number.")
     return sample_weight
 

@@ -12,11 +12,16 @@
 
 namespace quickmeans {
 
+// True when every |value| is at most `limit` (capped at the dtype's largest finite value):
+// false on NaN, infinity, or a value too large for the caller's arithmetic.
 template <class T>
-bool all_finite(const T* data, index_t size, int n_threads) {
+bool all_finite(const T* data, index_t size, int n_threads,
+                double limit = std::numeric_limits<double>::infinity()) {
     const RangeSplit chunks = fixed_chunks(size, 1 << 16);
     std::vector<char> ok(static_cast<size_t>(chunks.parts), 1);
-    const T largest = std::numeric_limits<T>::max();
+    const T largest = limit < static_cast<double>(std::numeric_limits<T>::max())
+                          ? static_cast<T>(limit)
+                          : std::numeric_limits<T>::max();
     parallel_for(chunks.parts, n_threads, [&](index_t p) {
         // An OR of comparisons (false for NaN) vectorises; a float sum would not.
         unsigned bad = 0;
