@@ -10,7 +10,7 @@ matches the engine and scikit-learn:
   index on ties) and a cluster left without weight takes the heaviest cluster's center;
 * a run stops when labels no longer change, or when the summed squared center shift is at
   most ``tol`` (absolute here: the caller scales it), and then reassigns once unless the stop
-  was strict;
+  was strict and moved no empty cluster (a relocated center is one the labels have not seen);
 * k-means++ is greedy with ``2 + int(ln k)`` trials per step, drawing from ``random_state``
   exactly as scikit-learn does.
 """
@@ -52,8 +52,9 @@ def mean_feature_variance(X: Array) -> float:
 
 def update_centers(
     X: Array, labels: Array, old_centers: Array, sample_weight: Array
-) -> Array:
-    """Weighted means with scikit-learn's relocation of empty clusters."""
+) -> tuple[Array, bool]:
+    """Weighted means with scikit-learn's relocation of empty clusters; and whether an empty
+    cluster was relocated."""
     n, d = X.shape
     k = old_centers.shape[0]
     X64 = np.asarray(X, dtype=np.float64)
@@ -62,10 +63,12 @@ def update_centers(
     weights = np.bincount(labels, weights=sample_weight, minlength=k).astype(np.float64)
 
     empty = np.flatnonzero(weights == 0)
+    relocated = False
     if empty.size:
         dist = np.einsum("ij,ij->i", X64 - old_centers[labels], X64 - old_centers[labels])
         if dist.max() > 0:
             far = np.lexsort((np.arange(n), -dist))[: empty.size]  # farthest, then lower index
+            relocated = True
             for target, sample in zip(empty, far):
                 source = labels[sample]
                 w = sample_weight[sample]
@@ -79,7 +82,7 @@ def update_centers(
     for c in range(k):
         src = c if weights[c] > 0 else heaviest
         centers[c] = sums[src] / (weights[src] if weights[src] > 0 else 1.0)
-    return centers.astype(old_centers.dtype)
+    return centers.astype(old_centers.dtype), relocated
 
 
 def lloyd(
@@ -94,7 +97,7 @@ def lloyd(
     strict = False
     for it in range(max_iter):  # noqa: B007 (n_iter is it + 1 after the loop)
         labels = nearest_centers(X, centers)
-        new_centers = update_centers(X, labels, centers, w)
+        new_centers, relocated = update_centers(X, labels, centers, w)
         shift = float(np.sum((new_centers.astype(np.float64) - centers.astype(np.float64)) ** 2))
         centers = new_centers
         if np.array_equal(labels, labels_old):
@@ -103,7 +106,7 @@ def lloyd(
         if shift <= tol:
             break
         labels_old = labels
-    if not strict:
+    if not strict or relocated:
         labels = nearest_centers(X, centers)
     return centers, labels, inertia(X, centers, labels, w), it + 1
 
@@ -156,7 +159,7 @@ def elkan(
     for it in range(max_iter):
         if it > 0:
             reassign(centers)
-        new_centers = update_centers(X, labels, centers, w)
+        new_centers, relocated = update_centers(X, labels, centers, w)
         moved = np.sqrt(np.sum((new_centers.astype(np.float64) - centers) ** 2, axis=1))
         shift = float(np.sum(moved**2))
         upper = upper + moved[labels]
@@ -168,7 +171,7 @@ def elkan(
         if shift <= tol:
             break
         labels_old = labels.copy()
-    if not strict:
+    if not strict or relocated:
         reassign(centers)
     return centers, labels, inertia(X, centers, labels, w), it + 1
 

@@ -26,7 +26,7 @@ FitSummary iterate_with_bounds(Bounds& bounds, const DenseView<T>& x, const doub
     std::vector<T> next(static_cast<size_t>(k * d));
     std::vector<index_t> changed(static_cast<size_t>(slots.parts));
 
-    bool strict = false;
+    bool strict = false, relocated = false;
     int iter = 0;
     bounds.set_centers(centers, threads);
     for (; iter < max_iter; ++iter) {
@@ -42,7 +42,8 @@ FitSummary iterate_with_bounds(Bounds& bounds, const DenseView<T>& x, const doub
             sums.add_rows(s, x, sample_weight, labels, slots.begin(s), slots.end(s));
         });
         sums.reduce(threads);
-        relocate_empty_clusters(x, sample_weight, centers, labels, k, sums.sums(), sums.weights(), threads);
+        relocated = relocate_empty_clusters(x, sample_weight, centers, labels, k, sums.sums(), sums.weights(),
+                                            threads);
         average_centers(sums.sums(), sums.weights(), k, d, next.data());
         const double shift = squared_center_shift(centers, next.data(), k, d);
         bounds.move_centers(centers, next.data(), labels, threads);
@@ -57,7 +58,7 @@ FitSummary iterate_with_bounds(Bounds& bounds, const DenseView<T>& x, const doub
         }
         if (shift <= tol) break;
     }
-    if (!strict) {
+    if (!strict || relocated) {  // as in lloyd(): labels must match the returned centers
         parallel_for(slots.parts, threads, [&](index_t s) { bounds.assign_rows(slots.begin(s), slots.end(s), labels); });
     }
     return FitSummary{inertia(x, sample_weight, centers, labels, threads), std::min(iter + 1, max_iter)};

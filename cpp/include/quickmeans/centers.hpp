@@ -104,14 +104,15 @@ private:
 // Moves each empty cluster (zero total weight) to one of the samples farthest from
 // their own center: farthest first, ties to the lower sample index, empty clusters
 // in increasing order. Works on the sums before averaging, like scikit-learn.
+// Returns whether any cluster was moved: the labels then no longer match the centers.
 template <class View, class T>
-void relocate_empty_clusters(const View& x, const double* sample_weight, const T* old_centers,
+bool relocate_empty_clusters(const View& x, const double* sample_weight, const T* old_centers,
                              const label_t* labels, index_t k, double* sums, double* weights,
                              int n_threads) {
     std::vector<index_t> empty;
     for (index_t c = 0; c < k; ++c)
         if (weights[c] == 0.0) empty.push_back(c);
-    if (empty.empty()) return;
+    if (empty.empty()) return false;
 
     const index_t n = x.n, d = x.d;
     std::vector<double> dist(static_cast<size_t>(n));
@@ -120,7 +121,7 @@ void relocate_empty_clusters(const View& x, const double* sample_weight, const T
         for (index_t i = split.begin(p); i < split.end(p); ++i)
             dist[static_cast<size_t>(i)] = row_distance(x, i, old_centers + labels[i] * d);
     });
-    if (*std::max_element(dist.begin(), dist.end()) == 0.0) return;  // fewer distinct points than k
+    if (*std::max_element(dist.begin(), dist.end()) == 0.0) return false;  // fewer distinct points than k
 
     const index_t n_far = std::min<index_t>(static_cast<index_t>(empty.size()), n);
     std::vector<index_t> order(static_cast<size_t>(n));
@@ -144,6 +145,7 @@ void relocate_empty_clusters(const View& x, const double* sample_weight, const T
         weights[target] = w;
         weights[source] -= w;
     }
+    return n_far > 0;
 }
 
 // centers = sums / weights; a cluster still without weight takes the center of

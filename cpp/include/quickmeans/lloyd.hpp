@@ -1,7 +1,8 @@
 // Lloyd's algorithm with scikit-learn's convergence rules: stop when labels no
 // longer change (strict convergence) or when the summed squared center shift is
-// <= tol; when stopped by tol or max_iter, one more assignment makes labels match
-// the returned centers.
+// <= tol; when stopped by tol or max_iter, or when the last step relocated an empty
+// cluster (moving a center the labels have not seen), one more assignment makes labels
+// match the returned centers.
 #pragma once
 
 #include <algorithm>
@@ -79,13 +80,14 @@ FitSummary lloyd(const View& x, const double* sample_weight, T* centers, index_t
     std::vector<T> next(static_cast<size_t>(k * d));
     std::fill(labels, labels + x.n, label_t(-1));
 
-    bool strict = false;
+    bool strict = false, relocated = false;
     int iter = 0;
     for (; iter < max_iter; ++iter) {
         control.check_stop();
         nearest.set_centers(centers);
         const index_t changed = assign_and_sum(x, sample_weight, nearest, sums, labels, threads);
-        relocate_empty_clusters(x, sample_weight, centers, labels, k, sums.sums(), sums.weights(), threads);
+        relocated = relocate_empty_clusters(x, sample_weight, centers, labels, k, sums.sums(), sums.weights(),
+                                            threads);
         average_centers(sums.sums(), sums.weights(), k, d, next.data());
         const double shift = squared_center_shift(centers, next.data(), k, d);
         std::copy(next.begin(), next.end(), centers);
@@ -96,7 +98,7 @@ FitSummary lloyd(const View& x, const double* sample_weight, T* centers, index_t
         }
         if (shift <= tol) break;
     }
-    if (!strict) assign_labels(x, centers, k, labels, threads);
+    if (!strict || relocated) assign_labels(x, centers, k, labels, threads);
     return FitSummary{inertia(x, sample_weight, centers, labels, threads), std::min(iter + 1, max_iter)};
 }
 
