@@ -375,9 +375,20 @@ default='k-means++'
         n_samples = X.shape[0]
         if self._init_size < n_samples:
             index = random_state.randint(0, n_samples, self._init_size)
-            X, weights = take_rows(X, index), take_weights(weights, index)
+            sub_weights = take_weights(weights, index)
+            if not self._too_little_weight(sub_weights, params["n_clusters"]):
+                X, weights = take_rows(X, index), sub_weights
+            # else: seed on all of X. The subsample is drawn ignoring the weights, so it
+            # may hold no weight at all (k-means++ would divide by zero) or fewer weighted
+            # samples than init='random' needs, though X has enough.
         return initial_centers(X, params["n_clusters"], self.init, weights, random_state,
                                params["n_threads"])
+
+    def _too_little_weight(self, weights: np.ndarray | None, n_clusters: int) -> bool:
+        if weights is None:
+            return False
+        needed = n_clusters if isinstance(self.init, str) and self.init == "random" else 1
+        return bool(np.count_nonzero(weights) < needed)
 
     def _best_init(self, X: Data, weights: np.ndarray | None, params: dict[str, Any],
                    random_state: np.random.RandomState) -> np.ndarray:
