@@ -18,10 +18,10 @@ from quickmeans.dask import KMeans
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[distributed.Client]:
-    # No dashboard: nothing binds port 8787, so no "port in use" warning (pytest makes
-    # warnings errors); no other warning fires during these tests.
+    # The dashboard on a free port: a fixed 8787 held by another process would warn "port in
+    # use" (an error here, as pytest makes warnings errors); no other warning fires.
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, \
+                                  dashboard_address=":0") as cluster, \
             distributed.Client(cluster) as client:
         yield client
 
