@@ -18,6 +18,7 @@ import quickmeans
 import quickmeans.dask
 import quickmeans.datasets
 import quickmeans.plot
+import quickmeans.reference
 
 ENFORCED = {
     "GL08": "no docstring",
@@ -29,7 +30,8 @@ ENFORCED = {
 
 
 def public_names() -> Iterator[str]:
-    for module in (quickmeans, quickmeans.plot, quickmeans.dask, quickmeans.datasets):
+    for module in (quickmeans, quickmeans.plot, quickmeans.dask, quickmeans.datasets,
+                   quickmeans.reference):
         for name in module.__all__:
             obj = getattr(module, name)
             if inspect.ismodule(obj) or not callable(obj):
@@ -50,7 +52,7 @@ def test_the_public_api_is_all_seen() -> None:
     for expected in ("quickmeans.KMeans.fit", "quickmeans.k_means", "quickmeans.elbow",
                      "quickmeans.MiniBatchKMeans.partial_fit", "quickmeans.plot.clusters",
                      "quickmeans.dask.KMeans.predict", "quickmeans.silhouette_score",
-                     "quickmeans.datasets.three_blobs"):
+                     "quickmeans.datasets.three_blobs", "quickmeans.reference.lloyd"):
         assert expected in NAMES
 
 

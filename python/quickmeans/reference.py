@@ -21,9 +21,25 @@ import numpy as np
 
 Array = np.ndarray
 
+__all__ = ["elkan", "inertia", "kmeans", "kmeans_plusplus", "lloyd", "mean_feature_variance",
+           "nearest_centers", "squared_distances", "update_centers"]
+
 
 def squared_distances(X: Array, centers: Array) -> Array:
-    """(n, k) squared distances in float64, directly from the differences."""
+    """Squared distances in float64, directly from the differences (no expansion).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        The samples.
+    centers : ndarray of shape (n_clusters, n_features)
+        The centers.
+
+    Returns
+    -------
+    distances : ndarray of shape (n_samples, n_clusters), float64
+        ``distances[i, j]`` is the squared distance from sample i to center j.
+    """
     X64 = np.asarray(X, dtype=np.float64)
     C64 = np.asarray(centers, dtype=np.float64)
     out = np.empty((X64.shape[0], C64.shape[0]))
@@ -34,27 +50,88 @@ def squared_distances(X: Array, centers: Array) -> Array:
 
 
 def nearest_centers(X: Array, centers: Array) -> Array:
+    """The label of each sample: its nearest center, the lower index on a tie.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        The samples.
+    centers : ndarray of shape (n_clusters, n_features)
+        The centers.
+
+    Returns
+    -------
+    labels : ndarray of shape (n_samples,), int32
+        Index of the nearest center of each sample.
+    """
     return np.argmin(squared_distances(X, centers), axis=1).astype(np.int32)
 
 
 def inertia(
     X: Array, centers: Array, labels: Array, sample_weight: Array | None = None
 ) -> float:
+    """The k-means objective: the weighted sum of squared distances to the assigned centers.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        The samples.
+    centers : ndarray of shape (n_clusters, n_features)
+        The centers.
+    labels : ndarray of shape (n_samples,)
+        The center each sample is assigned to.
+    sample_weight : ndarray of shape (n_samples,) or None, default=None
+        Weight of each sample; None weighs every sample 1.
+
+    Returns
+    -------
+    inertia : float
+        Sum over samples of ``sample_weight * ||x - centers[label]||^2``, in float64.
+    """
     diff = np.asarray(X, dtype=np.float64) - np.asarray(centers, dtype=np.float64)[labels]
     w = np.ones(len(X)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
     return float(np.sum(w * np.einsum("ij,ij->i", diff, diff)))
 
 
 def mean_feature_variance(X: Array) -> float:
-    """scikit-learn's scale for tol: the mean over features of each feature's variance."""
+    """scikit-learn's scale for tol: the mean over features of each feature's variance.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        The samples.
+
+    Returns
+    -------
+    variance : float
+        The mean of the per-feature variances, in float64.
+    """
     return float(np.mean(np.var(np.asarray(X, dtype=np.float64), axis=0)))
 
 
 def update_centers(
     X: Array, labels: Array, old_centers: Array, sample_weight: Array
 ) -> tuple[Array, bool]:
-    """Weighted means with scikit-learn's relocation of empty clusters; and whether an empty
-    cluster was relocated."""
+    """Weighted means with scikit-learn's relocation of empty clusters.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        The samples.
+    labels : ndarray of shape (n_samples,)
+        The center each sample is assigned to.
+    old_centers : ndarray of shape (n_clusters, n_features)
+        The centers the labels were computed from (their dtype is the result's).
+    sample_weight : ndarray of shape (n_samples,)
+        Weight of each sample.
+
+    Returns
+    -------
+    centers : ndarray of shape (n_clusters, n_features)
+        The new centers.
+    relocated : bool
+        Whether an empty cluster was moved to a far sample (labels then no longer match).
+    """
     n, d = X.shape
     k = old_centers.shape[0]
     X64 = np.asarray(X, dtype=np.float64)
@@ -89,7 +166,32 @@ def lloyd(
     X: Array, centers_init: Array, *, sample_weight: Array | None = None,
     max_iter: int = 300, tol: float = 0.0,
 ) -> tuple[Array, Array, float, int]:
-    """Lloyd iterations; returns (centers, labels, inertia, n_iter). tol is absolute."""
+    """Lloyd's iterations with scikit-learn's stopping rules.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        The samples.
+    centers_init : ndarray of shape (n_clusters, n_features)
+        The initial centers.
+    sample_weight : ndarray of shape (n_samples,) or None, default=None
+        Weight of each sample; None weighs every sample 1.
+    max_iter : int, default=300
+        Maximum number of iterations.
+    tol : float, default=0.0
+        Stop when the summed squared center shift is at most this (absolute, not scaled).
+
+    Returns
+    -------
+    centers : ndarray of shape (n_clusters, n_features)
+        The final centers, in X's dtype.
+    labels : ndarray of shape (n_samples,), int32
+        The nearest center of each sample.
+    inertia : float
+        The weighted sum of squared distances to the assigned centers.
+    n_iter : int
+        The number of iterations run.
+    """
     n = X.shape[0]
     w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
     centers = np.array(centers_init, dtype=X.dtype)
@@ -119,6 +221,24 @@ def elkan(
 
     Bounds (upper u, lower l per center, half center distances s) only decide which
     distances need computing; the nearest center is always chosen among exact distances.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        The samples.
+    centers_init : ndarray of shape (n_clusters, n_features)
+        The initial centers.
+    sample_weight : ndarray of shape (n_samples,) or None, default=None
+        Weight of each sample; None weighs every sample 1.
+    max_iter : int, default=300
+        Maximum number of iterations.
+    tol : float, default=0.0
+        Stop when the summed squared center shift is at most this (absolute, not scaled).
+
+    Returns
+    -------
+    centers, labels, inertia, n_iter
+        As :func:`lloyd` returns them.
     """
     n = X.shape[0]
     X64 = np.asarray(X, dtype=np.float64)
@@ -180,7 +300,28 @@ def kmeans_plusplus(
     X: Array, n_clusters: int, *, sample_weight: Array | None = None,
     random_state: np.random.RandomState | None = None, n_local_trials: int | None = None,
 ) -> tuple[Array, Array]:
-    """Greedy k-means++; returns (centers, indices) with scikit-learn's random draws."""
+    """Greedy k-means++ with scikit-learn's random draws.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        The samples.
+    n_clusters : int
+        The number of centers to choose.
+    sample_weight : ndarray of shape (n_samples,) or None, default=None
+        Weight of each sample; None weighs every sample 1.
+    random_state : RandomState or None, default=None
+        The source of the draws (``RandomState(0)`` when None).
+    n_local_trials : int or None, default=None
+        Candidates tried per step; None means ``2 + int(ln(n_clusters))``.
+
+    Returns
+    -------
+    centers : ndarray of shape (n_clusters, n_features)
+        The chosen samples.
+    indices : ndarray of shape (n_clusters,), int64
+        Their row indices in X.
+    """
     rng = random_state if random_state is not None else np.random.RandomState(0)
     n = X.shape[0]
     w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
@@ -205,7 +346,32 @@ def kmeans(
     sample_weight: Array | None = None, max_iter: int = 300, tol: float = 1e-4,
     random_state: int = 0, algorithm: str = "lloyd",
 ) -> tuple[Array, Array, float, int]:
-    """One run from `init` with tol relative to the data's variance, as KMeans does."""
+    """One run from `init` with tol relative to the data's variance, as KMeans does.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        The samples.
+    n_clusters : int
+        The number of clusters.
+    init : 'k-means++' or ndarray of shape (n_clusters, n_features), default='k-means++'
+        Greedy k-means++ seeded by ``random_state``, or the initial centers.
+    sample_weight : ndarray of shape (n_samples,) or None, default=None
+        Weight of each sample; None weighs every sample 1.
+    max_iter : int, default=300
+        Maximum number of iterations.
+    tol : float, default=1e-4
+        Tolerance relative to the mean feature variance of X.
+    random_state : int, default=0
+        Seed of the k-means++ draws.
+    algorithm : {'lloyd', 'elkan'}, default='lloyd'
+        Which reference iteration to run (both give the same result).
+
+    Returns
+    -------
+    centers, labels, inertia, n_iter
+        As :func:`lloyd` returns them.
+    """
     X = np.asarray(X)
     if isinstance(init, str):
         init = kmeans_plusplus(X, n_clusters, sample_weight=sample_weight,
