@@ -488,6 +488,16 @@ def test_values_whose_squared_distances_overflow_are_reported() -> None:
         quickmeans.KMeans(1).fit(np.ones((2, 1)), sample_weight=[1e308, 1e308])
 
 
+def test_predict_reports_values_too_large_for_exact_distances() -> None:
+    # predict skips the finiteness pass: -1e200 used to get label 0 (an all-inf tie) though
+    # the center at 0.5 is nearer. The engine now counts such rows and predict raises.
+    model = quickmeans.KMeans(2, random_state=0).fit(np.array([[0.0], [1.0], [10.0], [11.0]]))
+    for value in (1e200, -1e200, 1e160, -1e160):
+        with pytest.raises(ValueError, match="too large for k-means"):
+            model.predict(np.array([[0.0], [value]]))
+    assert list(model.predict(np.array([[0.0], [11.0]]))) == [1, 0]
+
+
 @pytest.mark.filterwarnings("ignore:Number of distinct clusters")
 def test_labels_match_centers_after_a_relocation_at_strict_convergence() -> None:
     # The mean of ten copies of 1e30 rounds away from 1e30; the empty cluster was then moved

@@ -39,14 +39,15 @@ def kmeans_plusplus(X: Data, weights: np.ndarray | None, n_clusters: int, first:
 
 
 def predict(X: Data, centers: np.ndarray, n_threads: int) -> np.ndarray:
-    """Labels of X. Dense X need not have been checked for NaN/inf: the engine counts such
-    rows as it goes (saving a pass over X), and their presence raises check_finite's error."""
+    """Labels of X. Dense X need not have been checked for NaN/inf or huge values: the engine
+    counts the rows it could not label exactly for those reasons as it goes (saving a pass
+    over X), and their presence raises check_finite's error."""
     parts = _csr(X)
     if parts is not None:
         return _core.predict_csr(*parts, centers, n_threads)[0]
     labels, nonfinite = _core.predict(X, centers, n_threads)
     if nonfinite:
-        check_finite(X, n_threads=n_threads)  # raises the NaN or infinity message
+        check_finite(X, n_threads=n_threads)  # raises the NaN, infinity or magnitude message
     return labels
 
 

@@ -83,8 +83,9 @@ public:
                 if (status != 0) {
                     const T* xr = x.row(b + r);
                     // Every NaN/inf row lands here (its scores or margin are not finite):
-                    // counted, so predict can skip a separate finiteness pass over X.
-                    if (!row_is_finite(xr)) ++s.nonfinite;
+                    // counted, so predict can skip a separate finiteness pass over X. So
+                    // are rows too large for exact distances (all inf: a tie, a wrong label).
+                    if (!row_in_range(xr)) ++s.nonfinite;
                     label = status == 1 ? exact_nearer(xr, label, s.runner_up[static_cast<size_t>(r)])
                                         : exact_nearest(xr);
                 }
@@ -95,7 +96,8 @@ public:
         return changed;
     }
 
-    // Rows with NaN or inf seen by assign() since the last call; resets the count.
+    // Rows with NaN, inf or |value| > magnitude_limit(d) that assign() had to settle
+    // exactly since the last call; resets the count.
     index_t take_nonfinite() {
         index_t total = 0;
         for (auto& s : scratch_) {
@@ -106,9 +108,10 @@ public:
     }
 
 private:
-    bool row_is_finite(const T* xi) const {
+    bool row_in_range(const T* xi) const {
+        const double limit = magnitude_limit(d_);
         for (index_t j = 0; j < d_; ++j)
-            if (!std::isfinite(xi[j])) return false;
+            if (!(std::abs(static_cast<double>(xi[j])) <= limit)) return false;  // NaN too
         return true;
     }
 

@@ -5,9 +5,19 @@
 // near-ties are settled here.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
 #include "quickmeans/common.hpp"
 
 namespace quickmeans {
+
+// The largest |value| for which every squared distance between d-dimensional points is
+// finite in double: d (2 M)^2 <= DBL_MAX. Python's check_finite rejects data beyond it.
+inline double magnitude_limit(index_t d) {
+    return std::sqrt(std::numeric_limits<double>::max() / static_cast<double>(std::max<index_t>(d, 1))) / 2;
+}
 
 template <class T, class U>
 inline double squared_distance(const T* a, const U* b, index_t d) {
