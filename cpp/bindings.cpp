@@ -27,11 +27,17 @@ using qm::index_t;
 
 namespace {
 
+// C-contiguous and aligned to its dtype: what the engine's loads assume. (NumPy arrays can be
+// unaligned, e.g. deserialised by dask at an odd offset: reading them would be UB.)
+bool engine_ready(const py::array& a) {
+    return (a.flags() & py::array::c_style) && (a.flags() & py::detail::npy_api::NPY_ARRAY_ALIGNED_);
+}
+
 template <class T>
 qm::DenseView<T> dense(const py::array& a, const char* name) {
     if (a.ndim() != 2) throw py::value_error(std::string(name) + " must be 2-D");
-    if (!py::isinstance<py::array_t<T>>(a) || !(a.flags() & py::array::c_style))
-        throw py::type_error(std::string(name) + " must be a C-contiguous array of the fit dtype");
+    if (!py::isinstance<py::array_t<T>>(a) || !engine_ready(a))
+        throw py::type_error(std::string(name) + " must be a C-contiguous, aligned array of the fit dtype");
     return qm::DenseView<T>{static_cast<const T*>(a.data()), a.shape(0), a.shape(1)};
 }
 
@@ -39,9 +45,8 @@ qm::DenseView<T> dense(const py::array& a, const char* name) {
 const double* weights(const py::object& w, index_t n) {
     if (w.is_none()) return nullptr;
     auto a = py::reinterpret_borrow<py::array>(w);
-    if (!py::isinstance<py::array_t<double>>(a) || a.ndim() != 1 || a.shape(0) != n ||
-        !(a.flags() & py::array::c_style))
-        throw py::type_error("sample_weight must be a contiguous float64 array of n_samples values");
+    if (!py::isinstance<py::array_t<double>>(a) || a.ndim() != 1 || a.shape(0) != n || !engine_ready(a))
+        throw py::type_error("sample_weight must be a contiguous, aligned float64 array of n_samples values");
     return static_cast<const double*>(a.data());
 }
 
@@ -190,7 +195,7 @@ py::array transform_typed(const py::array& X, const py::array& centers, int n_th
 
 template <class T>
 bool all_finite_typed(const py::array& X, int n_threads, double limit) {
-    if (!(X.flags() & py::array::c_style)) throw py::type_error("array must be C-contiguous");
+    if (!engine_ready(X)) throw py::type_error("array must be C-contiguous and aligned");
     const T* p = static_cast<const T*>(X.data());
     const index_t size = X.size();
     bool ok = true;
@@ -232,9 +237,8 @@ template <class T, class I>
 Csr<T, I> csr(const py::array& data, const py::array& indices, const py::array& indptr, index_t n_features) {
     if (!py::isinstance<py::array_t<T>>(data) || !py::isinstance<py::array_t<I>>(indices) ||
         !py::isinstance<py::array_t<I>>(indptr) || data.ndim() != 1 || indices.ndim() != 1 || indptr.ndim() != 1 ||
-        !(data.flags() & py::array::c_style) || !(indices.flags() & py::array::c_style) ||
-        !(indptr.flags() & py::array::c_style))
-        throw py::type_error("CSR arrays must be contiguous 1-D arrays of matching dtypes");
+        !engine_ready(data) || !engine_ready(indices) || !engine_ready(indptr))
+        throw py::type_error("CSR arrays must be contiguous, aligned 1-D arrays of matching dtypes");
     if (indptr.shape(0) < 1 || indices.shape(0) != data.shape(0))
         throw py::value_error("inconsistent CSR arrays");
     Csr<T, I> out;

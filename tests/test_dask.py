@@ -202,3 +202,27 @@ def test_a_worker_dying_mid_fit_does_not_change_the_result(client: distributed.C
     np.testing.assert_allclose(km.cluster_centers_, local.cluster_centers_, rtol=1e-10,
                                atol=1e-10)
     assert km.n_iter_ == local.n_iter_
+
+
+def unaligned(a: np.ndarray) -> np.ndarray:
+    """A copy of ``a`` starting one byte past an aligned address, as dask can deserialise it."""
+    buffer = np.zeros(a.nbytes + 1, dtype=np.uint8)
+    out = np.frombuffer(buffer.data, dtype=a.dtype, count=a.size, offset=1).reshape(a.shape)
+    out[...] = a
+    assert not out.flags.aligned
+    return out
+
+
+def test_chunk_tasks_take_unaligned_arrays(X: np.ndarray) -> None:
+    # Found by the sanitizer build: worker-side chunks reached the engine unaligned (UB).
+    from quickmeans.dask import _tasks
+
+    centers, w = X[:12].copy(), np.linspace(0.5, 2.0, len(X))
+    expected = _tasks._chunk_assign(X, w, centers, 1)
+    got = _tasks._chunk_assign(unaligned(X), unaligned(w), unaligned(centers), 1)
+    for a, b in zip(expected, got):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(_tasks._chunk_predict(unaligned(X), unaligned(centers), 1),
+                                  _tasks._chunk_predict(X, centers, 1))
+    with pytest.raises(TypeError, match="aligned"):  # the engine's own guard
+        quickmeans._core.all_finite(unaligned(X), 1)

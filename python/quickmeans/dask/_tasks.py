@@ -17,8 +17,14 @@ from quickmeans._validation import (
 
 
 def _rows(x: Any) -> np.ndarray:
-    # A chunk as the engine takes it (the graph already cast it to float32/float64).
-    return np.ascontiguousarray(x)
+    # A chunk as the engine takes it (the graph already cast it to float32/float64). Aligned
+    # too: arrays deserialised on a worker can start at an odd address, and the engine's
+    # loads assume the dtype's alignment (ascontiguousarray alone keeps such an array).
+    return np.require(x, requirements=["C_CONTIGUOUS", "ALIGNED"])
+
+
+def _weights(w: np.ndarray | None) -> np.ndarray | None:
+    return None if w is None else _rows(w)
 
 
 def _chunk_stats(x: Any, w: np.ndarray | None) -> tuple[int, np.ndarray, np.ndarray, float]:
@@ -40,7 +46,7 @@ def _chunk_assign(x: Any, w: np.ndarray | None, centers: np.ndarray,
                   n_threads: int | None) -> tuple[np.ndarray, np.ndarray, float]:
     """One Lloyd map step: per-cluster sums and weights and the inertia; labels stay here."""
     _, sums, weights, inertia = _engine.assign_and_sum(
-        _rows(x), w, centers, resolve_n_threads(n_threads))
+        _rows(x), _weights(w), _rows(centers), resolve_n_threads(n_threads))
     return sums, weights, float(inertia)
 
 
@@ -52,7 +58,7 @@ def _squared_distances(x: np.ndarray, points: np.ndarray) -> np.ndarray:
 def _chunk_farthest(x: Any, w: np.ndarray | None, centers: np.ndarray, n_far: int, offset: int,
                     n_threads: int | None) -> tuple[np.ndarray, ...]:
     """The chunk's n_far samples farthest from their center (candidates for empty clusters)."""
-    x = _rows(x)
+    x, centers = _rows(x), _rows(centers)
     labels = _engine.predict(x, centers, resolve_n_threads(n_threads))
     dist = _squared_distances(x, centers[labels])
     index = np.arange(len(x))
@@ -68,7 +74,7 @@ def _chunk_nearest(x: Any, state: tuple | None, candidates: np.ndarray, first: i
     Only the candidates new in this round (numbered from ``first``) are measured; an earlier
     candidate keeps a tie, as the lowest index wins ties everywhere in quickmeans.
     """
-    x = _rows(x)
+    x, candidates = _rows(x), _rows(candidates)
     labels = _engine.predict(x, candidates, resolve_n_threads(n_threads))
     dist = _squared_distances(x, candidates[labels])
     nearest = (first + labels).astype(np.int64)
@@ -114,10 +120,10 @@ def _chunk_row_at(x: Any, w: np.ndarray | None, position: float) -> np.ndarray:
 
 
 def _chunk_predict(x: Any, centers: np.ndarray, n_threads: int | None) -> np.ndarray:
-    return _engine.predict(_rows(x), centers, resolve_n_threads(n_threads))
+    return _engine.predict(_rows(x), _rows(centers), resolve_n_threads(n_threads))
 
 
 def _chunk_transform(x: Any, centers: np.ndarray, n_threads: int | None) -> np.ndarray:
-    return _engine.transform(_rows(x), centers, resolve_n_threads(n_threads))
+    return _engine.transform(_rows(x), _rows(centers), resolve_n_threads(n_threads))
 
 
