@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import struct
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import settings
+
+# CI draws the same examples on every run, so a red CI can be reproduced (.ci/run sets
+# QM_HYPOTHESIS_PROFILE=ci); elsewhere every run explores new ones.
+settings.register_profile("ci", derandomize=True)
+settings.load_profile(os.environ.get("QM_HYPOTHESIS_PROFILE", "default"))
 
 
 def make_blobs(n: int, d: int, centers: int, *, seed: int = 0, spread: float = 1.0,
