@@ -127,8 +127,11 @@ def test_random_shapes_match_reference(n, d, k, dtype, algorithm, weighted, seed
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("weighted", [False, True])
-def test_kmeans_plusplus_matches_reference(dtype, weighted) -> None:
-    X = make_blobs(800, 5, 6, seed=4, dtype=dtype)
+# 9000 rows span several of the engine's 2048-row chunks, whose running sums locate
+# the candidates; 800 fit in one.
+@pytest.mark.parametrize("n_samples", [800, 9000])
+def test_kmeans_plusplus_matches_reference(dtype, weighted, n_samples) -> None:
+    X = make_blobs(n_samples, 5, 6, seed=4, dtype=dtype)
     w = np.random.RandomState(1).uniform(0.5, 2, len(X)) if weighted else None
     for seed in range(5):
         centers, indices = quickmeans.kmeans_plusplus(X, 10, sample_weight=w, random_state=seed)

@@ -269,42 +269,90 @@ void add_rows(const T* x, index_t m, index_t d, const label_t* labels, double* s
     }
 }
 
+// Features [j0, j0 + L) of the L rows starting at x, as doubles, feature-major into
+// out (out[(j0 + c) * G + i]): L converting loads and one in-register transpose
+// instead of L * L scalar moves.
+template <class T>
+inline __attribute__((always_inline)) void transpose_to_double(const T* x, index_t d, index_t j0, double* out,
+                                                               index_t G) {
+    typedef typename Lanes<double>::V V;
+    typedef T Narrow __attribute__((vector_size(sizeof(T) * Lanes<double>::count)));
+    constexpr int L = Lanes<double>::count;
+    V block[L];
+    for (int r = 0; r < L; ++r) block[r] = __builtin_convertvector(load<Narrow>(x + r * d + j0), V);
+    transpose_block<double>(block);
+    for (int c = 0; c < L; ++c) store(out + (j0 + c) * G, block[c]);
+}
+
+// Distances of one transposed group of rows (scratch, G = distance_rows()) to P points:
+// P * R independent accumulator chains, so the FMA latency is hidden. Each (row, point)
+// is still summed over features in order.
+template <class T, int P>
+inline __attribute__((always_inline)) void distances_of_group(const double* scratch, index_t rows, index_t d,
+                                                              const T* points, double* out, index_t out_stride) {
+    typedef typename Lanes<double>::V V;
+    constexpr int L = Lanes<double>::count;
+    constexpr int R = QM_ROW_VECS;
+    constexpr index_t G = static_cast<index_t>(L) * R;
+    V acc[P][R];
+    for (int q = 0; q < P; ++q)
+        for (int v = 0; v < R; ++v) acc[q][v] = splat<V>(0.0);
+    for (index_t j = 0; j < d; ++j) {
+        V xv[R];
+        for (int v = 0; v < R; ++v) xv[v] = load<V>(scratch + j * G + v * L);
+        for (int q = 0; q < P; ++q) {
+            const double pj = static_cast<double>(points[q * d + j]);
+            for (int v = 0; v < R; ++v) {
+                const V diff = xv[v] - pj;
+                acc[q][v] += diff * diff;
+            }
+        }
+    }
+    for (int q = 0; q < P; ++q) {
+        double* o = out + q * out_stride;
+        if (rows == G) {
+            for (int v = 0; v < R; ++v) store(o + v * L, acc[q][v]);
+            continue;
+        }
+        for (int v = 0; v < R; ++v)
+            for (int i = 0; i < L; ++i) {
+                const index_t r = static_cast<index_t>(v) * L + i;
+                if (r < rows) o[r] = acc[q][v][i];
+            }
+    }
+}
+
 // Squared distances in double of m rows of x to t points (out[p * out_stride + r]),
 // from the differences (x - p)^2 summed over features in order: the engine's exact
 // distance, with samples in lanes. scratch: d * distance_rows() doubles.
 template <class T>
 void point_distances(const T* x, index_t m, index_t d, const T* points, index_t t, double* out,
                      index_t out_stride, double* scratch) {
-    typedef typename Lanes<double>::V V;
     constexpr int L = Lanes<double>::count;
     constexpr int R = QM_ROW_VECS;
     constexpr index_t G = static_cast<index_t>(L) * R;
     for (index_t g = 0; g < m; g += G) {
         const index_t rows = m - g < G ? m - g : G;
+        index_t j0 = 0;
+        if (rows == G)
+            for (; j0 + L <= d; j0 += L)
+                for (int v = 0; v < R; ++v) transpose_to_double(x + (g + v * L) * d, d, j0, scratch + v * L, G);
         for (index_t r = 0; r < rows; ++r) {
             const T* xr = x + (g + r) * d;
-            for (index_t j = 0; j < d; ++j) scratch[j * G + r] = static_cast<double>(xr[j]);
+            for (index_t j = j0; j < d; ++j) scratch[j * G + r] = static_cast<double>(xr[j]);
         }
         for (index_t r = rows; r < G; ++r)
             for (index_t j = 0; j < d; ++j) scratch[j * G + r] = 0.0;
-        for (index_t p = 0; p < t; ++p) {
-            const T* pp = points + p * d;
-            V acc[R];
-            for (int v = 0; v < R; ++v) acc[v] = splat<V>(0.0);
-            for (index_t j = 0; j < d; ++j) {
-                const double pj = static_cast<double>(pp[j]);
-                for (int v = 0; v < R; ++v) {
-                    const V diff = load<V>(scratch + j * G + v * L) - pj;
-                    acc[v] += diff * diff;
-                }
-            }
-            double* o = out + p * out_stride + g;
-            for (int v = 0; v < R; ++v)
-                for (int i = 0; i < L; ++i) {
-                    const index_t r = static_cast<index_t>(v) * L + i;
-                    if (r < rows) o[r] = acc[v][i];
-                }
-        }
+        // Points four at a time, then the remaining one to three.
+        index_t p = 0;
+        double* o = out + g;
+        for (; p + 4 <= t; p += 4)
+            distances_of_group<T, 4>(scratch, rows, d, points + p * d, o + p * out_stride, out_stride);
+        const T* rest = points + p * d;
+        double* rest_out = o + p * out_stride;
+        if (t - p == 3) distances_of_group<T, 3>(scratch, rows, d, rest, rest_out, out_stride);
+        if (t - p == 2) distances_of_group<T, 2>(scratch, rows, d, rest, rest_out, out_stride);
+        if (t - p == 1) distances_of_group<T, 1>(scratch, rows, d, rest, rest_out, out_stride);
     }
 }
 
