@@ -139,10 +139,10 @@ CASES = [
     (X32, dict(n_clusters=64, init=X32[:64], algorithm="elkan")),
     (X64, dict(n_clusters=64, init=X64[:64], algorithm="hamerly")),
     (SPARSE, dict(n_clusters=64, init=SEEDS, algorithm="lloyd")),
-    # Seeding 300 centers takes seconds: a Ctrl-C stops it there. The callback's exception
-    # comes after seeding, so there fewer seeds are enough.
-    (X32, dict(n_clusters=300 if mode == "interrupt" else 20, init="k-means++",
-               random_state=0)),
+    # Seeding 1000 centers takes over a second: a Ctrl-C stops it there. The callback's
+    # exception comes after seeding, so there fewer seeds are enough.
+    (X64 if mode == "interrupt" else X32,
+     dict(n_clusters=1000 if mode == "interrupt" else 20, init="k-means++", random_state=0)),
 ]
 SMALL = rng.uniform(size=(3_000, 4))
 

@@ -6,9 +6,10 @@
 #define QM_WIDE_ROW_VECS 2
 #define QM_WIDE_CENTER_BLOCK 4
 #include "quickmeans/kernels/nearest_impl.hpp"
+#include "quickmeans/kernels/seeding_impl.hpp"
 
 namespace quickmeans {
 KernelSet make_kernels_generic() {
-    return KernelSet{"generic", isa_generic::kernels_f32(), isa_generic::kernels_f64()};
+    return KernelSet{"generic", isa_generic::kernels_f32(), isa_generic::kernels_f64(), &isa_generic::capped_sums};
 }
 }  // namespace quickmeans

@@ -48,6 +48,11 @@ struct KernelSet {
     const char* name;
     Kernels<float> f32;
     Kernels<double> f64;
+    // k-means++ trial sums over the m rows of a chunk (row 0 is way 0): ways[r % 8] +=
+    // w[r] * min(closest[r], dist[r]) (w null: weight 1); bit r of improved
+    // ((m + 63) / 64 words) set where dist[r] < closest[r].
+    void (*capped_sums)(const double* closest, const double* dist, const double* w, index_t m,
+                        double* ways, std::uint64_t* improved);
     template <class T>
     const Kernels<T>& get() const;
 };

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cstdint>
 #include <vector>
 
 #include "quickmeans/common.hpp"
@@ -20,6 +21,17 @@
 #include "quickmeans/rows.hpp"
 
 namespace quickmeans {
+
+// Index of the lowest set bit of a non-zero word.
+inline index_t lowest_bit(std::uint64_t word) {
+#if defined(__GNUC__) || defined(__clang__)
+    return __builtin_ctzll(word);
+#else
+    index_t i = 0;
+    for (; !(word & 1); word >>= 1) ++i;
+    return i;
+#endif
+}
 
 // running + sum of w[i] * closest[i] for i in [begin, end), added one by one in order
 // (the sequence np.cumsum follows). A multiplication by 1.0 is exact, so the
@@ -34,25 +46,6 @@ inline double weighted_sum_from(double running, const double* closest, const dou
     return running;
 }
 
-// sum over r of w[r] * min(closest[r], dist[r]) (w null: weight 1), in eight
-// interleaved partial sums combined in a fixed order: vectorisable, and the same
-// value at every SIMD level and thread count.
-inline double capped_potential(const double* closest, const double* dist, const double* w, index_t m) {
-    constexpr int kWays = 8;
-    double acc[kWays] = {};
-    index_t r = 0;
-    for (; r + kWays <= m; r += kWays)
-        for (int i = 0; i < kWays; ++i) {
-            const double v = std::min(closest[r + i], dist[r + i]);
-            acc[i] += w ? w[r + i] * v : v;
-        }
-    for (; r < m; ++r) {
-        const double v = std::min(closest[r], dist[r]);
-        acc[0] += w ? w[r] * v : v;
-    }
-    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-}
-
 // first: index of the first center; uniforms: (k - 1) x n_trials values.
 // Writes k x d centers and their sample indices. View: DenseView<T> or CsrView<T, I>.
 template <class View, class T>
@@ -61,36 +54,72 @@ void kmeans_plusplus(const View& x, const double* sample_weight, index_t k, inde
                      const RunControl& control) {
     const index_t n = x.n, d = x.d;
     const int threads = std::max(1, control.n_threads);
-    const Kernels<T>& kern = active_kernels().template get<T>();
+    const KernelSet& kernel_set = active_kernels();
+    const Kernels<T>& kern = kernel_set.template get<T>();
     const RangeSplit chunks = fixed_chunks(n, 2048);
     const index_t chunk_rows = chunks.end(0) - chunks.begin(0) + 1;
+    const index_t words = (chunk_rows + 63) / 64;  // bits per chunk and trial
+    const index_t slots = chunks.parts * n_trials;
     std::vector<double> closest(static_cast<size_t>(n));
     std::vector<double> chunk_end_sum(static_cast<size_t>(chunks.parts));
-    std::vector<double> partial(static_cast<size_t>(chunks.parts * n_trials));
+    std::vector<double> ways(static_cast<size_t>(slots * 8));
+    std::vector<std::uint64_t> improved(static_cast<size_t>(slots * words));
     std::vector<T> candidate_rows(static_cast<size_t>(n_trials * d));
     std::vector<double> norms2(static_cast<size_t>(n_trials));
     auto squared_norms = [&](const T* points, index_t t) {
         for (index_t p = 0; p < t; ++p) norms2[static_cast<size_t>(p)] = squared_norm(points + p * d, d);
     };
     std::vector<index_t> candidates(static_cast<size_t>(n_trials));
-    std::vector<std::vector<double>> dist(static_cast<size_t>(threads)), scratch(static_cast<size_t>(threads));
-    for (int t = 0; t < threads; ++t) {
-        dist[static_cast<size_t>(t)].resize(static_cast<size_t>(n_trials * chunk_rows));
-        scratch[static_cast<size_t>(t)].resize(static_cast<size_t>(kern.distance_rows * d));
+    struct ThreadBuffers {
+        std::vector<double> dist, scratch, listed_dist;
+        std::vector<T> packed;
+        std::vector<index_t> listed;
+    };
+    std::vector<ThreadBuffers> buffers(static_cast<size_t>(threads));
+    const index_t group = kern.distance_rows;
+    for (ThreadBuffers& tb : buffers) {
+        tb.dist.resize(static_cast<size_t>(n_trials * chunk_rows));
+        tb.scratch.resize(static_cast<size_t>(group * d));
+        tb.listed_dist.resize(static_cast<size_t>(group));
+        tb.packed.resize(static_cast<size_t>(group * d));
+        tb.listed.resize(static_cast<size_t>(group));
     }
 
-    // closest = min(closest, distance to `point`) (or = when `first_pass`).
-    auto update_closest = [&](const T* point, bool first_pass) {
-        squared_norms(point, 1);
+    // closest = distance to the first center, every row.
+    auto first_distances = [&]() {
+        squared_norms(centers, 1);
         parallel_for(chunks.parts, threads, [&](index_t p) {
             const index_t b = chunks.begin(p), m = chunks.end(p) - b;
-            double* dd = dist[static_cast<size_t>(thread_id())].data();
-            distances_to_points(x, b, m, point, norms2.data(), 1, dd, m,
-                                scratch[static_cast<size_t>(thread_id())].data());
-            double* c = closest.data() + b;
-            if (first_pass) std::copy(dd, dd + m, c);
-            else
-                for (index_t r = 0; r < m; ++r) c[r] = std::min(c[r], dd[r]);
+            ThreadBuffers& tb = buffers[static_cast<size_t>(thread_id())];
+            distances_to_points(x, b, m, centers, norms2.data(), 1, closest.data() + b, m, tb.scratch.data());
+        });
+    };
+    // closest = min(closest, distance to candidate `best`), only for the rows whose
+    // bit the trial pass set (the others cannot change): a pass over X becomes a
+    // pass over the rows the new center takes, in groups of the kernel's width.
+    auto update_closest = [&](index_t best) {
+        const T* point = candidate_rows.data() + best * d;
+        const double norm2 = norms2[static_cast<size_t>(best)];
+        parallel_for(chunks.parts, threads, [&](index_t p) {
+            const index_t b = chunks.begin(p);
+            ThreadBuffers& tb = buffers[static_cast<size_t>(thread_id())];
+            const std::uint64_t* bits = improved.data() + (p * n_trials + best) * words;
+            index_t count = 0;
+            auto flush = [&]() {
+                listed_distances(x, tb.listed.data(), count, point, &norm2, tb.listed_dist.data(),
+                                 tb.packed.data(), tb.scratch.data());
+                for (index_t i = 0; i < count; ++i) {
+                    double& c = closest[static_cast<size_t>(tb.listed[static_cast<size_t>(i)])];
+                    c = std::min(c, tb.listed_dist[static_cast<size_t>(i)]);
+                }
+                count = 0;
+            };
+            for (index_t wi = 0; wi < words; ++wi)
+                for (std::uint64_t word = bits[wi]; word; word &= word - 1) {
+                    tb.listed[static_cast<size_t>(count++)] = b + wi * 64 + lowest_bit(word);
+                    if (count == group) flush();
+                }
+            if (count > 0) flush();
         });
     };
     auto take = [&](index_t c, index_t sample) {
@@ -99,7 +128,7 @@ void kmeans_plusplus(const View& x, const double* sample_weight, index_t k, inde
     };
 
     take(0, first);
-    update_closest(centers, true);
+    first_distances();
     for (index_t c = 1; c < k; ++c) {
         control.check_stop();
         // Each candidate is the first sample whose cumulative potential (summed in
@@ -133,30 +162,36 @@ void kmeans_plusplus(const View& x, const double* sample_weight, index_t k, inde
         for (index_t t = 0; t < n_trials; ++t)
             copy_row(x, candidates[static_cast<size_t>(t)], candidate_rows.data() + t * d);
         squared_norms(candidate_rows.data(), n_trials);
-        // All trials of this step in one pass over X.
+        // All trials of this step in one pass over X: each chunk's potential per trial
+        // (in eight ways) and the rows each trial would take.
+        std::fill(ways.begin(), ways.end(), 0.0);
         parallel_for(chunks.parts, threads, [&](index_t p) {
             const index_t b = chunks.begin(p), m = chunks.end(p) - b;
-            double* dd = dist[static_cast<size_t>(thread_id())].data();
-            distances_to_points(x, b, m, candidate_rows.data(), norms2.data(), n_trials, dd, m,
-                                scratch[static_cast<size_t>(thread_id())].data());
+            ThreadBuffers& tb = buffers[static_cast<size_t>(thread_id())];
+            distances_to_points(x, b, m, candidate_rows.data(), norms2.data(), n_trials, tb.dist.data(), m,
+                                tb.scratch.data());
             const double* w = sample_weight ? sample_weight + b : nullptr;
-            for (index_t t = 0; t < n_trials; ++t)
-                partial[static_cast<size_t>(p * n_trials + t)] =
-                    capped_potential(closest.data() + b, dd + t * m, w, m);
+            for (index_t t = 0; t < n_trials; ++t) {
+                const index_t slot = p * n_trials + t;
+                kernel_set.capped_sums(closest.data() + b, tb.dist.data() + t * m, w, m, ways.data() + slot * 8,
+                                       improved.data() + slot * words);
+            }
         });
         index_t best = 0;
         double best_pot = 0.0;
         for (index_t t = 0; t < n_trials; ++t) {
             double pot = 0.0;
-            for (index_t p = 0; p < chunks.parts; ++p) pot += partial[static_cast<size_t>(p * n_trials + t)];
+            for (index_t p = 0; p < chunks.parts; ++p) {
+                const double* v = ways.data() + (p * n_trials + t) * 8;
+                pot += ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
+            }
             if (t == 0 || pot < best_pot) {
                 best_pot = pot;
                 best = t;
             }
         }
-        const index_t chosen = candidates[static_cast<size_t>(best)];
-        take(c, chosen);
-        update_closest(centers + c * d, false);
+        take(c, candidates[static_cast<size_t>(best)]);
+        update_closest(best);
     }
 }
 
