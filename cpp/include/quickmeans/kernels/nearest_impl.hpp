@@ -86,30 +86,34 @@ inline __attribute__((always_inline)) void transpose_block(typename Lanes<T>::V 
     }
 }
 
-// Writes a group of G = L * R rows of x, shifted by origin, feature-major into scratch
-// (scratch[j * G + r]), zero-padded past `rows`. Full groups go through L x L block
-// transposes; a partial group, and features past the last full block, element by element.
-template <class T, int R>
-inline void transpose_group(const T* x, index_t rows, index_t d, const T* origin, T* scratch) {
-    typedef typename Lanes<T>::V V;
-    constexpr int L = Lanes<T>::count;
+// Writes a group of G = L * R rows of x (L: lanes of U), less `origin` when one is given,
+// as U, feature-major into scratch (scratch[j * G + r]), zero-padded past `rows`. Full groups
+// go through L x L block transposes (after a converting load when U is wider than T); a
+// partial group, and features past the last full block, element by element.
+template <class T, class U, int R>
+inline void transpose_group(const T* x, index_t rows, index_t d, const T* origin, U* scratch) {
+    typedef typename Lanes<U>::V V;
+    typedef T Narrow __attribute__((vector_size(sizeof(T) * Lanes<U>::count)));
+    constexpr int L = Lanes<U>::count;
     constexpr index_t G = static_cast<index_t>(L) * R;
     index_t j0 = 0;
     if (rows == G) {
         for (; j0 + L <= d; j0 += L) {
-            const V shift = load<V>(origin + j0);
+            const V shift = origin ? __builtin_convertvector(load<Narrow>(origin + j0), V) : splat<V>(U(0));
             for (int v = 0; v < R; ++v) {
                 V block[L];
-                for (int r = 0; r < L; ++r) block[r] = load<V>(x + (v * L + r) * d + j0) - shift;
-                transpose_block<T>(block);
+                for (int r = 0; r < L; ++r)
+                    block[r] = __builtin_convertvector(load<Narrow>(x + (v * L + r) * d + j0), V) - shift;
+                transpose_block<U>(block);
                 for (int c = 0; c < L; ++c) store(scratch + (j0 + c) * G + v * L, block[c]);
             }
         }
     }
-    for (index_t r = 0; r < rows; ++r)
-        for (index_t j = j0; j < d; ++j) scratch[j * G + r] = x[r * d + j] - origin[j];
-    for (index_t r = rows; r < G; ++r)
-        for (index_t j = j0; j < d; ++j) scratch[j * G + r] = T(0);
+    for (index_t j = j0; j < d; ++j) {
+        const U shift = origin ? static_cast<U>(origin[j]) : U(0);
+        for (index_t r = 0; r < rows; ++r) scratch[j * G + r] = static_cast<U>(x[r * d + j]) - shift;
+        for (index_t r = rows; r < G; ++r) scratch[j * G + r] = U(0);
+    }
 }
 
 // Features from which the wide path is taken: more FMAs per row and score make a
@@ -182,7 +186,7 @@ void nearest_impl(const T* x, index_t m, index_t d, const T* origin, const T* ce
 
     for (index_t g = 0; g < m; g += G) {
         const index_t rows = m - g < G ? m - g : G;
-        transpose_group<T, R>(x + g * d, rows, d, origin, scratch);
+        transpose_group<T, T, R>(x + g * d, rows, d, origin, scratch);
 
         V xnorm[R], best[R], second[R], third[R];
         I index[R], index2[R];
@@ -269,21 +273,6 @@ void add_rows(const T* x, index_t m, index_t d, const label_t* labels, double* s
     }
 }
 
-// Features [j0, j0 + L) of the L rows starting at x, as doubles, feature-major into
-// out (out[(j0 + c) * G + i]): L converting loads and one in-register transpose
-// instead of L * L scalar moves.
-template <class T>
-inline __attribute__((always_inline)) void transpose_to_double(const T* x, index_t d, index_t j0, double* out,
-                                                               index_t G) {
-    typedef typename Lanes<double>::V V;
-    typedef T Narrow __attribute__((vector_size(sizeof(T) * Lanes<double>::count)));
-    constexpr int L = Lanes<double>::count;
-    V block[L];
-    for (int r = 0; r < L; ++r) block[r] = __builtin_convertvector(load<Narrow>(x + r * d + j0), V);
-    transpose_block<double>(block);
-    for (int c = 0; c < L; ++c) store(out + (j0 + c) * G, block[c]);
-}
-
 // Distances of one transposed group of rows (scratch, G = distance_rows()) to P points:
 // P * R independent accumulator chains, so the FMA latency is hidden. Each (row, point)
 // is still summed over features in order.
@@ -333,16 +322,7 @@ void point_distances(const T* x, index_t m, index_t d, const T* points, index_t 
     constexpr index_t G = static_cast<index_t>(L) * R;
     for (index_t g = 0; g < m; g += G) {
         const index_t rows = m - g < G ? m - g : G;
-        index_t j0 = 0;
-        if (rows == G)
-            for (; j0 + L <= d; j0 += L)
-                for (int v = 0; v < R; ++v) transpose_to_double(x + (g + v * L) * d, d, j0, scratch + v * L, G);
-        for (index_t r = 0; r < rows; ++r) {
-            const T* xr = x + (g + r) * d;
-            for (index_t j = j0; j < d; ++j) scratch[j * G + r] = static_cast<double>(xr[j]);
-        }
-        for (index_t r = rows; r < G; ++r)
-            for (index_t j = 0; j < d; ++j) scratch[j * G + r] = 0.0;
+        transpose_group<T, double, R>(x + g * d, rows, d, nullptr, scratch);
         // Points four at a time, then the remaining one to three.
         index_t p = 0;
         double* o = out + g;
