@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "quickmeans/csr_lloyd.hpp"
+#include "quickmeans/distance.hpp"
 #include "quickmeans/elkan.hpp"
 #include "quickmeans/hamerly.hpp"
 #include "quickmeans/kernels.hpp"
@@ -473,6 +474,8 @@ PYBIND11_MODULE(_core, m) {
         QM_DISPATCH(X, all_finite_typed<float>(X, n_threads, limit),
                     all_finite_typed<double>(X, n_threads, limit));
     }, py::arg("X"), py::arg("n_threads"), py::arg("limit") = std::numeric_limits<double>::infinity());
+    m.def("magnitude_limit", [](index_t n_features) { return qm::magnitude_limit(n_features); },
+          py::arg("n_features"));
 
     m.def("mean_feature_variance", [](const py::array& X, int n_threads) -> double {
         QM_DISPATCH(X, mean_variance_typed<float>(X, n_threads), mean_variance_typed<double>(X, n_threads));

@@ -115,8 +115,9 @@ def check_data(
 def magnitude_limit(n_features: int) -> float:
     """The largest |value| for which every squared distance between n_features-dimensional
     points is finite in float64 (the engine's arithmetic): n_features * (2 M)**2 <= max.
-    Only float64 data can exceed it (float32 values are below 3.5e38)."""
-    return float(np.sqrt(np.finfo(np.float64).max / max(n_features, 1)) / 2)
+    Only float64 data can exceed it (float32 values are below 3.5e38). The engine's own
+    figure, which its predict checks rows against."""
+    return _core.magnitude_limit(n_features)
 
 
 def check_finite(X: np.ndarray, *, name: str = "X", n_threads: int = 1,
