@@ -1,4 +1,4 @@
-"""Type stubs for the compiled engine (cpp/bindings.cpp)."""
+"""Type stubs for the compiled engine (cpp/bindings/*.cpp)."""
 
 from typing import Callable
 

@@ -1,0 +1,115 @@
+// Dense X: fit, predict, transform, inertia and the map side of a Lloyd step (assign_sums).
+#include "common.hpp"
+
+#include "quickmeans/elkan.hpp"
+#include "quickmeans/hamerly.hpp"
+#include "quickmeans/transform.hpp"
+
+namespace quickmeans_bindings {
+namespace {
+
+template <class T>
+py::tuple fit_typed(const py::array& X, const py::object& sample_weight, const py::array& init,
+                    const std::string& algorithm, int max_iter, double tol, int n_threads,
+                    const py::object& on_iteration) {
+    const auto x = dense<T>(X, "X");
+    const auto c0 = dense<T>(init, "init");
+    if (c0.d != x.d) throw py::value_error("init has a different number of features than X");
+    const index_t k = c0.n;
+    const double* w = weights(sample_weight, x.n);
+    py::array_t<T> centers({k, x.d});
+    std::copy(c0.data, c0.data + k * x.d, centers.mutable_data());
+    py::array_t<qm::label_t> labels(x.n);
+    qm::FitSummary summary;
+    qm::RunControl rc = control(n_threads, on_iteration);
+    T* cp = centers.mutable_data();
+    qm::label_t* lp = labels.mutable_data();
+    if (algorithm == "lloyd") {
+        without_gil([&] { summary = qm::lloyd(x, w, cp, k, lp, max_iter, tol, rc); });
+    } else if (algorithm == "elkan") {
+        without_gil([&] { summary = qm::elkan(x, w, cp, k, lp, max_iter, tol, rc); });
+    } else if (algorithm == "hamerly") {
+        without_gil([&] { summary = qm::hamerly(x, w, cp, k, lp, max_iter, tol, rc); });
+    } else {
+        throw py::value_error("unknown algorithm: " + algorithm);
+    }
+    return py::make_tuple(centers, labels, summary.inertia, summary.n_iter);
+}
+
+// (labels, number of rows holding NaN or inf).
+template <class T>
+py::tuple predict_typed(const py::array& X, const py::array& centers, int n_threads) {
+    const auto x = dense<T>(X, "X");
+    const auto c = dense<T>(centers, "centers");
+    py::array_t<qm::label_t> labels(x.n);
+    qm::label_t* lp = labels.mutable_data();
+    index_t nonfinite = 0;
+    without_gil([&] { nonfinite = qm::assign_labels(x, c.data, c.n, lp, n_threads); });
+    return py::make_tuple(labels, nonfinite);
+}
+
+template <class T>
+double inertia_typed(const py::array& X, const py::object& sample_weight, const py::array& centers,
+                     const py::array_t<qm::label_t, py::array::c_style>& labels, int n_threads) {
+    const auto x = dense<T>(X, "X");
+    const auto c = dense<T>(centers, "centers");
+    if (labels.ndim() != 1 || labels.shape(0) != x.n) throw py::value_error("labels must have n_samples values");
+    const double* w = weights(sample_weight, x.n);
+    const qm::label_t* lp = labels.data();
+    for (index_t i = 0; i < x.n; ++i)
+        if (lp[i] < 0 || lp[i] >= c.n) throw py::value_error("labels out of range");
+    double result = 0.0;
+    without_gil([&] { result = qm::inertia(x, w, c.data, lp, n_threads); });
+    return result;
+}
+
+template <class T>
+py::tuple assign_sums_typed(const py::array& X, const py::object& sample_weight, const py::array& centers,
+                            int n_threads) {
+    const auto x = dense<T>(X, "X");
+    return assign_sums_view(x, weights(sample_weight, x.n), dense<T>(centers, "centers"), n_threads, [] {});
+}
+
+template <class T>
+py::array transform_typed(const py::array& X, const py::array& centers, int n_threads) {
+    const auto x = dense<T>(X, "X");
+    const auto c = dense<T>(centers, "centers");
+    py::array_t<T> out({x.n, c.n});
+    T* op = out.mutable_data();
+    without_gil([&] { qm::center_distances(x, c.data, c.n, op, n_threads); });
+    return out;
+}
+
+}  // namespace
+
+void register_dense(py::module_& m) {
+    m.def("fit", [](const py::array& X, const py::object& sample_weight, const py::array& init,
+                    const std::string& algorithm, int max_iter, double tol, int n_threads,
+                    const py::object& on_iteration) -> py::tuple {
+        QM_DISPATCH(X, fit_typed<float>(X, sample_weight, init, algorithm, max_iter, tol, n_threads, on_iteration),
+                    fit_typed<double>(X, sample_weight, init, algorithm, max_iter, tol, n_threads, on_iteration));
+    }, py::arg("X"), py::arg("sample_weight"), py::arg("init"), py::arg("algorithm"), py::arg("max_iter"),
+       py::arg("tol"), py::arg("n_threads"), py::arg("on_iteration") = py::none());
+
+    m.def("predict", [](const py::array& X, const py::array& centers, int n_threads) -> py::tuple {
+        QM_DISPATCH(X, predict_typed<float>(X, centers, n_threads), predict_typed<double>(X, centers, n_threads));
+    }, py::arg("X"), py::arg("centers"), py::arg("n_threads"));
+
+    m.def("inertia", [](const py::array& X, const py::object& sample_weight, const py::array& centers,
+                        const py::array_t<qm::label_t, py::array::c_style>& labels, int n_threads) -> double {
+        QM_DISPATCH(X, inertia_typed<float>(X, sample_weight, centers, labels, n_threads),
+                    inertia_typed<double>(X, sample_weight, centers, labels, n_threads));
+    }, py::arg("X"), py::arg("sample_weight"), py::arg("centers"), py::arg("labels"), py::arg("n_threads"));
+
+    m.def("assign_sums", [](const py::array& X, const py::object& sample_weight, const py::array& centers,
+                            int n_threads) -> py::tuple {
+        QM_DISPATCH(X, assign_sums_typed<float>(X, sample_weight, centers, n_threads),
+                    assign_sums_typed<double>(X, sample_weight, centers, n_threads));
+    }, py::arg("X"), py::arg("sample_weight"), py::arg("centers"), py::arg("n_threads"));
+
+    m.def("transform", [](const py::array& X, const py::array& centers, int n_threads) -> py::array {
+        QM_DISPATCH(X, transform_typed<float>(X, centers, n_threads), transform_typed<double>(X, centers, n_threads));
+    }, py::arg("X"), py::arg("centers"), py::arg("n_threads"));
+}
+
+}  // namespace quickmeans_bindings

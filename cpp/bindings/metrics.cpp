@@ -1,0 +1,82 @@
+// Measures of data and clusterings: silhouette, finiteness, the magnitude limit, mean feature
+// variance (the scale of tol), on dense and CSR X.
+#include "common.hpp"
+
+#include <limits>
+
+#include "quickmeans/distance.hpp"
+#include "quickmeans/silhouette.hpp"
+#include "quickmeans/stats.hpp"
+
+namespace quickmeans_bindings {
+namespace {
+
+template <class T>
+bool all_finite_typed(const py::array& X, int n_threads, double limit) {
+    if (!engine_ready(X)) throw py::type_error("array must be C-contiguous and aligned");
+    const T* p = static_cast<const T*>(X.data());
+    const index_t size = X.size();
+    bool ok = true;
+    without_gil([&] { ok = qm::all_finite(p, size, n_threads, limit); });
+    return ok;
+}
+
+template <class T>
+double silhouette_typed(const py::array& X, const py::array_t<qm::label_t, py::array::c_style>& labels,
+                        index_t n_clusters, int n_threads) {
+    const auto x = dense<T>(X, "X");
+    if (labels.ndim() != 1 || labels.shape(0) != x.n) throw py::value_error("labels must have n_samples values");
+    const qm::label_t* lp = labels.data();
+    for (index_t i = 0; i < x.n; ++i)
+        if (lp[i] < 0 || lp[i] >= n_clusters) throw py::value_error("labels out of range");
+    double result = 0.0;
+    without_gil([&] { result = qm::silhouette(x, lp, n_clusters, n_threads); });
+    return result;
+}
+
+template <class T>
+double mean_variance_typed(const py::array& X, int n_threads) {
+    const auto x = dense<T>(X, "X");
+    double v = 0.0;
+    without_gil([&] { v = qm::mean_feature_variance(x, n_threads); });
+    return v;
+}
+
+template <class T, class I>
+double mean_variance_csr_typed(const py::array& data, const py::array& indices, const py::array& indptr,
+                               index_t n_features) {
+    auto x = csr<T, I>(data, indices, indptr, n_features);
+    if (x.view.n < 1 || n_features < 1) throw py::value_error("empty CSR matrix");
+    double v = 0.0;
+    without_gil([&] { v = qm::mean_feature_variance(x.view); });
+    return v;
+}
+
+}  // namespace
+
+void register_metrics(py::module_& m) {
+    m.def("silhouette", [](const py::array& X, const py::array_t<qm::label_t, py::array::c_style>& labels,
+                           index_t n_clusters, int n_threads) -> double {
+        QM_DISPATCH(X, silhouette_typed<float>(X, labels, n_clusters, n_threads),
+                    silhouette_typed<double>(X, labels, n_clusters, n_threads));
+    }, py::arg("X"), py::arg("labels"), py::arg("n_clusters"), py::arg("n_threads"));
+
+    // limit: the largest |value| allowed (the dtype's largest finite value when larger).
+    m.def("all_finite", [](const py::array& X, int n_threads, double limit) -> bool {
+        QM_DISPATCH(X, all_finite_typed<float>(X, n_threads, limit),
+                    all_finite_typed<double>(X, n_threads, limit));
+    }, py::arg("X"), py::arg("n_threads"), py::arg("limit") = std::numeric_limits<double>::infinity());
+    m.def("magnitude_limit", [](index_t n_features) { return qm::magnitude_limit(n_features); },
+          py::arg("n_features"));
+
+    m.def("mean_feature_variance", [](const py::array& X, int n_threads) -> double {
+        QM_DISPATCH(X, mean_variance_typed<float>(X, n_threads), mean_variance_typed<double>(X, n_threads));
+    }, py::arg("X"), py::arg("n_threads"));
+
+    m.def("mean_feature_variance_csr", [](const py::array& data, const py::array& indices, const py::array& indptr,
+                                          index_t n_features) {
+        QM_DISPATCH_CSR(mean_variance_csr_typed, data, indices, indptr, n_features);
+    }, py::arg("data"), py::arg("indices"), py::arg("indptr"), py::arg("n_features"));
+}
+
+}  // namespace quickmeans_bindings

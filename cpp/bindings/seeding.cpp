@@ -1,0 +1,75 @@
+// k-means++ seeding on dense and CSR X; the Python layer draws the uniforms, so the same
+// random_state gives the same centers whatever the thread count.
+#include "common.hpp"
+
+#include "quickmeans/kmeanspp.hpp"
+
+namespace quickmeans_bindings {
+namespace {
+
+template <class T>
+py::tuple kmeans_plusplus_typed(const py::array& X, const py::object& sample_weight, index_t n_clusters,
+                                index_t first, const py::array_t<double, py::array::c_style>& uniforms,
+                                int n_threads) {
+    const auto x = dense<T>(X, "X");
+    const double* w = weights(sample_weight, x.n);
+    if (first < 0 || first >= x.n) throw py::value_error("first center index out of range");
+    if (uniforms.ndim() != 2 || uniforms.shape(0) != std::max<index_t>(n_clusters - 1, 0))
+        throw py::value_error("uniforms must have shape (n_clusters - 1, n_trials)");
+    const index_t n_trials = uniforms.shape(1);
+    py::array_t<T> centers({n_clusters, x.d});
+    py::array_t<std::int64_t> indices(n_clusters);
+    qm::RunControl rc = control(n_threads, py::none());
+    T* cp = centers.mutable_data();
+    std::int64_t* ip = indices.mutable_data();
+    const double* u = uniforms.data();
+    without_gil([&] { qm::kmeans_plusplus(x, w, n_clusters, first, u, n_trials, cp, ip, rc); });
+    return py::make_tuple(centers, indices);
+}
+
+template <class T, class I>
+py::tuple kmeans_plusplus_csr_typed(const py::array& data, const py::array& indices, const py::array& indptr,
+                                    index_t n_features, const py::object& sample_weight, index_t n_clusters,
+                                    index_t first, const py::array_t<double, py::array::c_style>& uniforms,
+                                    int n_threads) {
+    auto x = csr<T, I>(data, indices, indptr, n_features);
+    const double* w = weights(sample_weight, x.view.n);
+    if (first < 0 || first >= x.view.n) throw py::value_error("first center index out of range");
+    if (uniforms.ndim() != 2 || uniforms.shape(0) != std::max<index_t>(n_clusters - 1, 0))
+        throw py::value_error("uniforms must have shape (n_clusters - 1, n_trials)");
+    const index_t n_trials = uniforms.shape(1);
+    py::array_t<T> centers({n_clusters, n_features});
+    py::array_t<std::int64_t> found(n_clusters);
+    qm::RunControl rc = control(n_threads, py::none());
+    T* cp = centers.mutable_data();
+    std::int64_t* ip = found.mutable_data();
+    const double* u = uniforms.data();
+    without_gil([&] {
+        with_norms(x, rc.n_threads);
+        qm::kmeans_plusplus(x.view, w, n_clusters, first, u, n_trials, cp, ip, rc);
+    });
+    return py::make_tuple(centers, found);
+}
+
+}  // namespace
+
+void register_seeding(py::module_& m) {
+    m.def("kmeans_plusplus", [](const py::array& X, const py::object& sample_weight, index_t n_clusters,
+                                index_t first, const py::array_t<double, py::array::c_style>& uniforms,
+                                int n_threads) -> py::tuple {
+        QM_DISPATCH(X, kmeans_plusplus_typed<float>(X, sample_weight, n_clusters, first, uniforms, n_threads),
+                    kmeans_plusplus_typed<double>(X, sample_weight, n_clusters, first, uniforms, n_threads));
+    }, py::arg("X"), py::arg("sample_weight"), py::arg("n_clusters"), py::arg("first"), py::arg("uniforms"),
+       py::arg("n_threads"));
+
+    m.def("kmeans_plusplus_csr", [](const py::array& data, const py::array& indices, const py::array& indptr,
+                                    index_t n_features, const py::object& sample_weight, index_t n_clusters,
+                                    index_t first, const py::array_t<double, py::array::c_style>& uniforms,
+                                    int n_threads) {
+        QM_DISPATCH_CSR(kmeans_plusplus_csr_typed, data, indices, indptr, n_features, sample_weight, n_clusters,
+                        first, uniforms, n_threads);
+    }, py::arg("data"), py::arg("indices"), py::arg("indptr"), py::arg("n_features"), py::arg("sample_weight"),
+       py::arg("n_clusters"), py::arg("first"), py::arg("uniforms"), py::arg("n_threads"));
+}
+
+}  // namespace quickmeans_bindings
