@@ -1,6 +1,6 @@
 """MiniBatchKMeans against scikit-learn's: the same random_state draws the same mini-batches,
 so the same parameters give the same run; the online update rule checked by hand; sparse
-input as dense; partial_fit; the estimator contract (check_estimator, bad input)."""
+input as dense; partial_fit; bad input (check_estimator is in test_sklearn_compat.py)."""
 
 from __future__ import annotations
 
@@ -8,20 +8,10 @@ import numpy as np
 import pytest
 from scipy import sparse
 from sklearn import cluster as skc
-from sklearn.utils.estimator_checks import check_estimator
 
 import quickmeans
 from conftest import make_blobs
 from quickmeans import MiniBatchKMeans
-
-# scikit-learn's own expected failures for MiniBatchKMeans (PER_ESTIMATOR_XFAIL_CHECKS):
-# weights change how batches are drawn, so they are not equivalent to repeated samples.
-EXPECTED_FAILED_CHECKS = {
-    "check_sample_weight_equivalence_on_dense_data":
-        "sample_weight is not equivalent to removing/repeating samples.",
-    "check_sample_weight_equivalence_on_sparse_data":
-        "sample_weight is not equivalent to removing/repeating samples.",
-}
 
 
 def match_centers(centers: np.ndarray, reference: np.ndarray) -> np.ndarray:
@@ -30,15 +20,6 @@ def match_centers(centers: np.ndarray, reference: np.ndarray) -> np.ndarray:
     order = distances.argmin(axis=1)
     assert len(set(order.tolist())) == len(order), "centers do not pair up one to one"
     return centers[order]
-
-
-@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-def test_check_estimator() -> None:
-    results = check_estimator(MiniBatchKMeans(), expected_failed_checks=EXPECTED_FAILED_CHECKS,
-                              on_fail=None, on_skip=None)
-    failed = [r["check_name"] for r in results if r["status"] == "failed"]
-    assert failed == []
-    assert len([r for r in results if r["status"] == "passed"]) > 40
 
 
 def test_final_inertia_within_2_percent_of_sklearn() -> None:

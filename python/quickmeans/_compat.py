@@ -8,11 +8,13 @@ needs only numpy.
 from __future__ import annotations
 
 import inspect
+import re
 from typing import Any
 
 import numpy as np
 
 try:
+    from sklearn import __version__ as _sklearn_version
     from sklearn.base import (
         BaseEstimator,
         ClassNamePrefixFeaturesOutMixin,
@@ -22,8 +24,12 @@ try:
     from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
     HAVE_SKLEARN = True
+    # (major, minor): tags and expected check failures are declared differently before 1.6.
+    _major, _minor = re.match(r"(\d+)\.(\d+)", _sklearn_version).groups()  # type: ignore[union-attr]
+    SKLEARN_VERSION: tuple[int, int] = (int(_major), int(_minor))
 except ImportError:  # pragma: no cover - exercised in the numpy-only job
     HAVE_SKLEARN = False
+    SKLEARN_VERSION = (0, 0)
 
     class NotFittedError(ValueError, AttributeError):  # type: ignore[no-redef]
         """Raised when an estimator is used before it is fitted."""
@@ -100,5 +106,6 @@ __all__ = [
     "ClusterMixin",
     "ConvergenceWarning",
     "NotFittedError",
+    "SKLEARN_VERSION",
     "TransformerMixin",
 ]

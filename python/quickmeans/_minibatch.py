@@ -291,6 +291,9 @@ default='k-means++'
         tags.input_tags.sparse = True
         return tags
 
+    if hasattr(KMeans, "_more_tags"):  # scikit-learn < 1.6: the same expected failure
+        _more_tags = KMeans._more_tags
+
     # -- parameters -------------------------------------------------------------------------
 
     def _init_is_array(self) -> bool:
