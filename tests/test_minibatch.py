@@ -58,6 +58,25 @@ def test_same_random_state_gives_sklearns_run(dtype, params) -> None:
         assert not hasattr(ours, "labels_")
 
 
+@pytest.mark.parametrize(("n_clusters", "batch_size"), [(12, 8), (20, 10), (40, 20)])
+def test_default_init_size_gives_sklearns_run(n_clusters, batch_size) -> None:
+    # batch_size < n_clusters <= 3 * batch_size: scikit-learn seeds on 3 * batch_size
+    # samples (not 3 * n_clusters), so the same random_state gives its run only with the
+    # same rule. (The samples the init is handed: tests/test_dropin.py. With n_clusters near
+    # init_size, the subsample, drawn with replacement, often holds a point twice, and
+    # k-means++ may then break an exact tie between the copies otherwise than scikit-learn's
+    # rounded potentials do: these sizes have none.)
+    X = make_blobs(4000, 3, 30, seed=45, spread=1.5)
+    params = dict(n_clusters=n_clusters, batch_size=batch_size, random_state=1)
+    ours = MiniBatchKMeans(**params).fit(X)
+    theirs = skc.MiniBatchKMeans(**params).fit(X)
+    assert ours._init_size == theirs._init_size == 3 * batch_size
+    assert ours.n_steps_ == theirs.n_steps_
+    np.testing.assert_allclose(ours.cluster_centers_, theirs.cluster_centers_, rtol=1e-7,
+                               atol=1e-7)
+    np.testing.assert_array_equal(ours.labels_, theirs.labels_)
+
+
 def test_centers_close_to_kmeans_on_separated_blobs() -> None:
     X = make_blobs(30000, 4, 6, seed=42, spread=0.5, box=20.0)
     full = quickmeans.KMeans(6, random_state=0).fit(X)

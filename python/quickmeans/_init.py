@@ -101,10 +101,35 @@ def check_init_array(init: Any, X: np.ndarray, n_clusters: int, n_threads: int) 
     return np.array(centers, order="C", copy=True)
 
 
+class CenteredCallableInit:
+    """A KMeans init callable, handed X as scikit-learn's KMeans hands it: dense X minus its
+    column means (the frame scikit-learn clusters in, for accuracy), sparse X as it is. The
+    centers it returns are shifted back into X's frame, where quickmeans clusters. The
+    centered copy is made once per fit and shared by the n_init calls."""
+
+    def __init__(self, init: Callable[..., Any], X: Any) -> None:
+        self.init = init
+        if isinstance(X, np.ndarray):
+            self.mean: np.ndarray | None = X.mean(axis=0)  # in X's dtype, as scikit-learn's
+            self.data: Any = X - self.mean
+        else:
+            self.mean, self.data = None, _engine.user_view(X)
+
+    def centers(self, X: Any, n_clusters: int, random_state: np.random.RandomState,
+                n_threads: int) -> np.ndarray:
+        centers = self.init(self.data, n_clusters, random_state=random_state)
+        centers = check_init_array(centers, X, n_clusters, n_threads)
+        if self.mean is not None:
+            centers += self.mean
+        return centers
+
+
 def initial_centers(
-    X: np.ndarray, n_clusters: int, init: InitSpec, sample_weight: np.ndarray | None,
-    random_state: np.random.RandomState, n_threads: int,
+    X: np.ndarray, n_clusters: int, init: InitSpec | CenteredCallableInit,
+    sample_weight: np.ndarray | None, random_state: np.random.RandomState, n_threads: int,
 ) -> np.ndarray:
+    if isinstance(init, CenteredCallableInit):
+        return init.centers(X, n_clusters, random_state, n_threads)
     if isinstance(init, str) and init == "k-means++":
         return run_kmeans_plusplus(X, n_clusters, sample_weight, random_state, n_threads)[0]
     if isinstance(init, str) and init == "random":

@@ -18,7 +18,7 @@ from quickmeans._compat import (
     ConvergenceWarning,
     TransformerMixin,
 )
-from quickmeans._init import initial_centers
+from quickmeans._init import CenteredCallableInit, initial_centers
 from quickmeans._validation import (
     InvalidParameterError,
     check_data,
@@ -31,6 +31,7 @@ from quickmeans._validation import (
     record_features,
     resolve_n_threads,
 )
+from quickmeans._verbose import fit_verbose
 
 ALGORITHMS = ("lloyd", "elkan", "hamerly", "auto")
 
@@ -262,13 +263,19 @@ default='k-means++'
         tol = params["tol"]
         tol = 0.0 if tol == 0 else _engine.mean_feature_variance(X, n_threads) * tol
 
+        init = CenteredCallableInit(self.init, X) if callable(self.init) else self.init
         best: tuple[np.ndarray, np.ndarray, float, int] | None = None
         for _ in range(params["n_init"]):
-            centers = initial_centers(X, n_clusters, self.init, weights, random_state, n_threads)
+            centers = initial_centers(X, n_clusters, init, weights, random_state, n_threads)
             if params["verbose"]:
                 print("Initialization complete")
-            result = _engine.fit(X, weights, centers, algorithm, params["max_iter"], tol,
-                               n_threads, self._reporter(params["verbose"]))
+                # scikit-learn's Elkan lines end without the full stop its Lloyd lines have.
+                result = fit_verbose(X, weights, centers, params["max_iter"], tol, n_threads,
+                                     getattr(self, "_progress", None),
+                                     "" if algorithm == "elkan" else ".")
+            else:
+                result = _engine.fit(X, weights, centers, algorithm, params["max_iter"], tol,
+                                     n_threads, getattr(self, "_progress", None))
             if best is None or (
                 result[2] < best[2] and not is_same_clustering(result[1], best[1], n_clusters)
             ):
@@ -280,8 +287,6 @@ default='k-means++'
                 f"The inertia overflows float64 ({inertia}): sample_weight times squared "
                 "distances is too large. Rescale X or sample_weight."
             )
-        if params["verbose"] and n_iter < params["max_iter"]:
-            print(f"Converged at iteration {n_iter - 1}.")
 
         distinct = int(np.count_nonzero(cluster_sizes(labels, n_clusters)))
         if distinct < n_clusters:
@@ -298,21 +303,6 @@ default='k-means++'
         self.inertia_ = float(inertia)
         self.n_iter_ = int(n_iter)
         return self
-
-    def _reporter(self, verbose: int) -> Any:
-        """The engine's per-iteration callback: verbose printing like scikit-learn's, and/or
-        the hook the command line sets for its progress bar (``_progress``)."""
-        progress = getattr(self, "_progress", None)
-        if not verbose and progress is None:
-            return None
-
-        def report(iteration: int, inertia: float) -> None:
-            if verbose:
-                print(f"Iteration {iteration}, inertia {inertia}.")
-            if progress is not None:
-                progress(iteration, inertia)
-
-        return report
 
     def fit_predict(self, X: Any, y: Any = None, sample_weight: Any = None) -> np.ndarray:
         """Compute cluster centers and predict the cluster index of each sample.

@@ -214,8 +214,9 @@ default='k-means++'
         inertia. None disables this rule.
     init_size : int or None, default=None
         Number of samples randomly drawn to run the initialization on (and as many, drawn
-        again, to compare the ``n_init`` inits). None means ``3 * batch_size`` (at least
-        ``3 * n_clusters``).
+        again, to compare the ``n_init`` inits). None means ``3 * batch_size``, or
+        ``3 * n_clusters`` when ``3 * batch_size < n_clusters`` (scikit-learn's rule), and
+        never more than the number of samples.
     n_init : 'auto' or int, default='auto'
         Number of random initializations fit tries; the best on the validation samples is
         kept. 'auto' means 1 for 'k-means++' or an array, 3 for 'random' or a callable. As in
@@ -358,7 +359,11 @@ default='k-means++'
         self._batch_size = min(params["batch_size"], n_samples)
         init_size = params["init_size"]
         if init_size is None:
-            init_size = max(3 * self._batch_size, 3 * n_clusters)
+            # scikit-learn's rule (not max(3 * batch_size, 3 * n_clusters)): 3 * n_clusters
+            # only when 3 * batch_size would not even hold one sample per cluster.
+            init_size = 3 * self._batch_size
+            if init_size < n_clusters:
+                init_size = 3 * n_clusters
         elif init_size < n_clusters:
             warnings.warn(
                 f"init_size={init_size} should be larger than n_clusters={n_clusters}. "
