@@ -10,13 +10,15 @@ namespace {
 
 template <class T>
 py::tuple fit_typed(const py::array& X, const py::object& sample_weight, const py::array& init,
-                    const std::string& algorithm, int max_iter, double tol, int n_threads,
-                    const py::object& on_iteration) {
+                    const std::string& algorithm, std::int64_t max_iter_requested, double tol,
+                    std::int64_t n_threads, const py::object& on_iteration) {
     const auto x = dense<T>(X, "X");
     const auto c0 = dense<T>(init, "init");
-    if (c0.d != x.d) throw py::value_error("init has a different number of features than X");
+    check_centers(c0, x.n, x.d, "init");
     const index_t k = c0.n;
-    const double* w = weights(sample_weight, x.n);
+    check_cluster_count(k, x.n, x.d);
+    const int max_iter = iteration_cap(max_iter_requested);
+    const double* w = weights(sample_weight, x.n, x.d);
     py::array_t<T> centers({k, x.d});
     std::copy(c0.data, c0.data + k * x.d, centers.mutable_data());
     py::array_t<qm::label_t> labels(x.n);
@@ -38,9 +40,11 @@ py::tuple fit_typed(const py::array& X, const py::object& sample_weight, const p
 
 // (labels, number of rows holding NaN or inf).
 template <class T>
-py::tuple predict_typed(const py::array& X, const py::array& centers, int n_threads) {
+py::tuple predict_typed(const py::array& X, const py::array& centers, std::int64_t n_threads_requested) {
     const auto x = dense<T>(X, "X");
     const auto c = dense<T>(centers, "centers");
+    check_centers(c, x.n, x.d, "centers");
+    const int n_threads = capped_threads(n_threads_requested);
     py::array_t<qm::label_t> labels(x.n);
     qm::label_t* lp = labels.mutable_data();
     index_t nonfinite = 0;
@@ -50,14 +54,14 @@ py::tuple predict_typed(const py::array& X, const py::array& centers, int n_thre
 
 template <class T>
 double inertia_typed(const py::array& X, const py::object& sample_weight, const py::array& centers,
-                     const py::array_t<qm::label_t, py::array::c_style>& labels, int n_threads) {
+                     const py::array_t<qm::label_t, py::array::c_style>& labels,
+                     std::int64_t n_threads_requested) {
     const auto x = dense<T>(X, "X");
     const auto c = dense<T>(centers, "centers");
-    if (labels.ndim() != 1 || labels.shape(0) != x.n) throw py::value_error("labels must have n_samples values");
-    const double* w = weights(sample_weight, x.n);
-    const qm::label_t* lp = labels.data();
-    for (index_t i = 0; i < x.n; ++i)
-        if (lp[i] < 0 || lp[i] >= c.n) throw py::value_error("labels out of range");
+    check_centers(c, x.n, x.d, "centers");
+    const double* w = weights(sample_weight, x.n, x.d);
+    const qm::label_t* lp = checked_labels(labels, x.n, x.d, c.n);
+    const int n_threads = capped_threads(n_threads_requested);
     double result = 0.0;
     without_gil([&] { result = qm::inertia(x, w, c.data, lp, n_threads); });
     return result;
@@ -65,15 +69,18 @@ double inertia_typed(const py::array& X, const py::object& sample_weight, const 
 
 template <class T>
 py::tuple assign_sums_typed(const py::array& X, const py::object& sample_weight, const py::array& centers,
-                            int n_threads) {
+                            std::int64_t n_threads) {
     const auto x = dense<T>(X, "X");
-    return assign_sums_view(x, weights(sample_weight, x.n), dense<T>(centers, "centers"), n_threads, [] {});
+    return assign_sums_view(x, weights(sample_weight, x.n, x.d), dense<T>(centers, "centers"),
+                            capped_threads(n_threads), [] {});
 }
 
 template <class T>
-py::array transform_typed(const py::array& X, const py::array& centers, int n_threads) {
+py::array transform_typed(const py::array& X, const py::array& centers, std::int64_t n_threads_requested) {
     const auto x = dense<T>(X, "X");
     const auto c = dense<T>(centers, "centers");
+    check_centers(c, x.n, x.d, "centers");
+    const int n_threads = capped_threads(n_threads_requested);
     py::array_t<T> out({x.n, c.n});
     T* op = out.mutable_data();
     without_gil([&] { qm::center_distances(x, c.data, c.n, op, n_threads); });
@@ -84,30 +91,30 @@ py::array transform_typed(const py::array& X, const py::array& centers, int n_th
 
 void register_dense(py::module_& m) {
     m.def("fit", [](const py::array& X, const py::object& sample_weight, const py::array& init,
-                    const std::string& algorithm, int max_iter, double tol, int n_threads,
+                    const std::string& algorithm, std::int64_t max_iter, double tol, std::int64_t n_threads,
                     const py::object& on_iteration) -> py::tuple {
         QM_DISPATCH(X, fit_typed<float>(X, sample_weight, init, algorithm, max_iter, tol, n_threads, on_iteration),
                     fit_typed<double>(X, sample_weight, init, algorithm, max_iter, tol, n_threads, on_iteration));
     }, py::arg("X"), py::arg("sample_weight"), py::arg("init"), py::arg("algorithm"), py::arg("max_iter"),
        py::arg("tol"), py::arg("n_threads"), py::arg("on_iteration") = py::none());
 
-    m.def("predict", [](const py::array& X, const py::array& centers, int n_threads) -> py::tuple {
+    m.def("predict", [](const py::array& X, const py::array& centers, std::int64_t n_threads) -> py::tuple {
         QM_DISPATCH(X, predict_typed<float>(X, centers, n_threads), predict_typed<double>(X, centers, n_threads));
     }, py::arg("X"), py::arg("centers"), py::arg("n_threads"));
 
     m.def("inertia", [](const py::array& X, const py::object& sample_weight, const py::array& centers,
-                        const py::array_t<qm::label_t, py::array::c_style>& labels, int n_threads) -> double {
+                        const py::array_t<qm::label_t, py::array::c_style>& labels, std::int64_t n_threads) -> double {
         QM_DISPATCH(X, inertia_typed<float>(X, sample_weight, centers, labels, n_threads),
                     inertia_typed<double>(X, sample_weight, centers, labels, n_threads));
     }, py::arg("X"), py::arg("sample_weight"), py::arg("centers"), py::arg("labels"), py::arg("n_threads"));
 
     m.def("assign_sums", [](const py::array& X, const py::object& sample_weight, const py::array& centers,
-                            int n_threads) -> py::tuple {
+                            std::int64_t n_threads) -> py::tuple {
         QM_DISPATCH(X, assign_sums_typed<float>(X, sample_weight, centers, n_threads),
                     assign_sums_typed<double>(X, sample_weight, centers, n_threads));
     }, py::arg("X"), py::arg("sample_weight"), py::arg("centers"), py::arg("n_threads"));
 
-    m.def("transform", [](const py::array& X, const py::array& centers, int n_threads) -> py::array {
+    m.def("transform", [](const py::array& X, const py::array& centers, std::int64_t n_threads) -> py::array {
         QM_DISPATCH(X, transform_typed<float>(X, centers, n_threads), transform_typed<double>(X, centers, n_threads));
     }, py::arg("X"), py::arg("centers"), py::arg("n_threads"));
 }

@@ -12,7 +12,8 @@ namespace quickmeans_bindings {
 namespace {
 
 template <class T>
-bool all_finite_typed(const py::array& X, int n_threads, double limit) {
+bool all_finite_typed(const py::array& X, std::int64_t n_threads_requested, double limit) {
+    const int n_threads = capped_threads(n_threads_requested);
     if (!engine_ready(X)) throw py::type_error("array must be C-contiguous and aligned");
     const T* p = static_cast<const T*>(X.data());
     const index_t size = X.size();
@@ -23,22 +24,21 @@ bool all_finite_typed(const py::array& X, int n_threads, double limit) {
 
 template <class T>
 double silhouette_typed(const py::array& X, const py::array_t<qm::label_t, py::array::c_style>& labels,
-                        index_t n_clusters, int n_threads) {
+                        index_t n_clusters, std::int64_t n_threads_requested) {
     const auto x = dense<T>(X, "X");
-    if (labels.ndim() != 1 || labels.shape(0) != x.n) throw py::value_error("labels must have n_samples values");
-    const qm::label_t* lp = labels.data();
-    for (index_t i = 0; i < x.n; ++i)
-        if (lp[i] < 0 || lp[i] >= n_clusters) throw py::value_error("labels out of range");
+    check_cluster_count(n_clusters, x.n, x.d);
+    const qm::label_t* lp = checked_labels(labels, x.n, x.d, n_clusters);
+    const int n_threads = capped_threads(n_threads_requested);
     double result = 0.0;
     without_gil([&] { result = qm::silhouette(x, lp, n_clusters, n_threads); });
     return result;
 }
 
 template <class T>
-double mean_variance_typed(const py::array& X, int n_threads) {
+double mean_variance_typed(const py::array& X, std::int64_t n_threads) {
     const auto x = dense<T>(X, "X");
     double v = 0.0;
-    without_gil([&] { v = qm::mean_feature_variance(x, n_threads); });
+    without_gil([&] { v = qm::mean_feature_variance(x, capped_threads(n_threads)); });
     return v;
 }
 
@@ -56,20 +56,20 @@ double mean_variance_csr_typed(const py::array& data, const py::array& indices, 
 
 void register_metrics(py::module_& m) {
     m.def("silhouette", [](const py::array& X, const py::array_t<qm::label_t, py::array::c_style>& labels,
-                           index_t n_clusters, int n_threads) -> double {
+                           index_t n_clusters, std::int64_t n_threads) -> double {
         QM_DISPATCH(X, silhouette_typed<float>(X, labels, n_clusters, n_threads),
                     silhouette_typed<double>(X, labels, n_clusters, n_threads));
     }, py::arg("X"), py::arg("labels"), py::arg("n_clusters"), py::arg("n_threads"));
 
     // limit: the largest |value| allowed (the dtype's largest finite value when larger).
-    m.def("all_finite", [](const py::array& X, int n_threads, double limit) -> bool {
+    m.def("all_finite", [](const py::array& X, std::int64_t n_threads, double limit) -> bool {
         QM_DISPATCH(X, all_finite_typed<float>(X, n_threads, limit),
                     all_finite_typed<double>(X, n_threads, limit));
     }, py::arg("X"), py::arg("n_threads"), py::arg("limit") = std::numeric_limits<double>::infinity());
     m.def("magnitude_limit", [](index_t n_features) { return qm::magnitude_limit(n_features); },
           py::arg("n_features"));
 
-    m.def("mean_feature_variance", [](const py::array& X, int n_threads) -> double {
+    m.def("mean_feature_variance", [](const py::array& X, std::int64_t n_threads) -> double {
         QM_DISPATCH(X, mean_variance_typed<float>(X, n_threads), mean_variance_typed<double>(X, n_threads));
     }, py::arg("X"), py::arg("n_threads"));
 

@@ -15,6 +15,7 @@ PYBIND11_MODULE(_core, m) {
 
     m.def("has_openmp", &qmb::qm::has_openmp);
     m.def("max_threads", &qmb::qm::max_threads);
+    m.def("thread_limit", &qmb::thread_limit);  // every n_threads argument is capped to it
     m.def("simd_level", [] { return std::string(qmb::qm::active_kernels().name); });
     m.def("simd_levels", [] {
         int count = 0;

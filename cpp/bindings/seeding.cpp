@@ -7,16 +7,28 @@
 namespace quickmeans_bindings {
 namespace {
 
+// The extents seeding indexes by: 1 <= n_clusters <= n, the first center a row of X, and
+// n_trials >= 1 uniforms per center after the first. Returns n_trials.
+index_t check_seeding(index_t n_clusters, index_t first, const py::array_t<double, py::array::c_style>& uniforms,
+                      index_t n, index_t d) {
+    check_cluster_count(n_clusters, n, d);
+    if (first < 0 || first >= n)
+        throw py::value_error("first center index " + std::to_string(first) + " is not a row of X of shape " +
+                              shape_of(n, d));
+    if (uniforms.ndim() != 2 || uniforms.shape(0) != n_clusters - 1 || (n_clusters > 1 && uniforms.shape(1) < 1))
+        throw py::value_error("uniforms of shape " + shape_of(uniforms) + " for n_clusters=" +
+                              std::to_string(n_clusters) + " must have shape (" + std::to_string(n_clusters - 1) +
+                              ", n_trials >= 1)");
+    return uniforms.shape(1);
+}
+
 template <class T>
 py::tuple kmeans_plusplus_typed(const py::array& X, const py::object& sample_weight, index_t n_clusters,
                                 index_t first, const py::array_t<double, py::array::c_style>& uniforms,
-                                int n_threads) {
+                                std::int64_t n_threads) {
     const auto x = dense<T>(X, "X");
-    const double* w = weights(sample_weight, x.n);
-    if (first < 0 || first >= x.n) throw py::value_error("first center index out of range");
-    if (uniforms.ndim() != 2 || uniforms.shape(0) != std::max<index_t>(n_clusters - 1, 0))
-        throw py::value_error("uniforms must have shape (n_clusters - 1, n_trials)");
-    const index_t n_trials = uniforms.shape(1);
+    const double* w = weights(sample_weight, x.n, x.d);
+    const index_t n_trials = check_seeding(n_clusters, first, uniforms, x.n, x.d);
     py::array_t<T> centers({n_clusters, x.d});
     py::array_t<std::int64_t> indices(n_clusters);
     qm::RunControl rc = control(n_threads, py::none());
@@ -31,13 +43,10 @@ template <class T, class I>
 py::tuple kmeans_plusplus_csr_typed(const py::array& data, const py::array& indices, const py::array& indptr,
                                     index_t n_features, const py::object& sample_weight, index_t n_clusters,
                                     index_t first, const py::array_t<double, py::array::c_style>& uniforms,
-                                    int n_threads) {
+                                    std::int64_t n_threads) {
     auto x = csr<T, I>(data, indices, indptr, n_features);
-    const double* w = weights(sample_weight, x.view.n);
-    if (first < 0 || first >= x.view.n) throw py::value_error("first center index out of range");
-    if (uniforms.ndim() != 2 || uniforms.shape(0) != std::max<index_t>(n_clusters - 1, 0))
-        throw py::value_error("uniforms must have shape (n_clusters - 1, n_trials)");
-    const index_t n_trials = uniforms.shape(1);
+    const double* w = weights(sample_weight, x.view.n, n_features);
+    const index_t n_trials = check_seeding(n_clusters, first, uniforms, x.view.n, n_features);
     py::array_t<T> centers({n_clusters, n_features});
     py::array_t<std::int64_t> found(n_clusters);
     qm::RunControl rc = control(n_threads, py::none());
@@ -56,7 +65,7 @@ py::tuple kmeans_plusplus_csr_typed(const py::array& data, const py::array& indi
 void register_seeding(py::module_& m) {
     m.def("kmeans_plusplus", [](const py::array& X, const py::object& sample_weight, index_t n_clusters,
                                 index_t first, const py::array_t<double, py::array::c_style>& uniforms,
-                                int n_threads) -> py::tuple {
+                                std::int64_t n_threads) -> py::tuple {
         QM_DISPATCH(X, kmeans_plusplus_typed<float>(X, sample_weight, n_clusters, first, uniforms, n_threads),
                     kmeans_plusplus_typed<double>(X, sample_weight, n_clusters, first, uniforms, n_threads));
     }, py::arg("X"), py::arg("sample_weight"), py::arg("n_clusters"), py::arg("first"), py::arg("uniforms"),
@@ -65,7 +74,7 @@ void register_seeding(py::module_& m) {
     m.def("kmeans_plusplus_csr", [](const py::array& data, const py::array& indices, const py::array& indptr,
                                     index_t n_features, const py::object& sample_weight, index_t n_clusters,
                                     index_t first, const py::array_t<double, py::array::c_style>& uniforms,
-                                    int n_threads) {
+                                    std::int64_t n_threads) {
         QM_DISPATCH_CSR(kmeans_plusplus_csr_typed, data, indices, indptr, n_features, sample_weight, n_clusters,
                         first, uniforms, n_threads);
     }, py::arg("data"), py::arg("indices"), py::arg("indptr"), py::arg("n_features"), py::arg("sample_weight"),

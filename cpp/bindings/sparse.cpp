@@ -9,13 +9,16 @@ namespace {
 
 template <class T, class I>
 py::tuple fit_csr_typed(const py::array& data, const py::array& indices, const py::array& indptr,
-                        index_t n_features, const py::object& sample_weight, const py::array& init, int max_iter,
-                        double tol, int n_threads, const py::object& on_iteration) {
+                        index_t n_features, const py::object& sample_weight, const py::array& init,
+                        std::int64_t max_iter_requested, double tol, std::int64_t n_threads,
+                        const py::object& on_iteration) {
     auto x = csr<T, I>(data, indices, indptr, n_features);
     const auto c0 = dense<T>(init, "init");
-    if (c0.d != n_features) throw py::value_error("init has a different number of features than X");
+    check_centers(c0, x.view.n, n_features, "init");
     const index_t k = c0.n;
-    const double* w = weights(sample_weight, x.view.n);
+    check_cluster_count(k, x.view.n, n_features);
+    const int max_iter = iteration_cap(max_iter_requested);
+    const double* w = weights(sample_weight, x.view.n, n_features);
     py::array_t<T> centers({k, n_features});
     std::copy(c0.data, c0.data + k * n_features, centers.mutable_data());
     py::array_t<qm::label_t> labels(x.view.n);
@@ -32,10 +35,11 @@ py::tuple fit_csr_typed(const py::array& data, const py::array& indices, const p
 
 template <class T, class I>
 py::tuple predict_csr_typed(const py::array& data, const py::array& indices, const py::array& indptr,
-                            index_t n_features, const py::array& centers, int n_threads) {
+                            index_t n_features, const py::array& centers, std::int64_t n_threads_requested) {
     auto x = csr<T, I>(data, indices, indptr, n_features);
     const auto c = dense<T>(centers, "centers");
-    if (c.d != n_features) throw py::value_error("centers have a different number of features than X");
+    check_centers(c, x.view.n, n_features, "centers");
+    const int n_threads = capped_threads(n_threads_requested);
     py::array_t<qm::label_t> labels(x.view.n);
     qm::label_t* lp = labels.mutable_data();
     without_gil([&] {
@@ -48,14 +52,14 @@ py::tuple predict_csr_typed(const py::array& data, const py::array& indices, con
 template <class T, class I>
 double inertia_csr_typed(const py::array& data, const py::array& indices, const py::array& indptr,
                          index_t n_features, const py::object& sample_weight, const py::array& centers,
-                         const py::array_t<qm::label_t, py::array::c_style>& labels, int n_threads) {
+                         const py::array_t<qm::label_t, py::array::c_style>& labels,
+                         std::int64_t n_threads_requested) {
     auto x = csr<T, I>(data, indices, indptr, n_features);
     const auto c = dense<T>(centers, "centers");
-    if (labels.ndim() != 1 || labels.shape(0) != x.view.n) throw py::value_error("labels must have n_samples values");
-    const double* w = weights(sample_weight, x.view.n);
-    const qm::label_t* lp = labels.data();
-    for (index_t i = 0; i < x.view.n; ++i)
-        if (lp[i] < 0 || lp[i] >= c.n) throw py::value_error("labels out of range");
+    check_centers(c, x.view.n, n_features, "centers");
+    const double* w = weights(sample_weight, x.view.n, n_features);
+    const qm::label_t* lp = checked_labels(labels, x.view.n, n_features, c.n);
+    const int n_threads = capped_threads(n_threads_requested);
     double result = 0.0;
     without_gil([&] {
         with_norms(x, n_threads);
@@ -67,9 +71,10 @@ double inertia_csr_typed(const py::array& data, const py::array& indices, const 
 template <class T, class I>
 py::tuple assign_sums_csr_typed(const py::array& data, const py::array& indices, const py::array& indptr,
                                 index_t n_features, const py::object& sample_weight, const py::array& centers,
-                                int n_threads) {
+                                std::int64_t n_threads_requested) {
     auto x = csr<T, I>(data, indices, indptr, n_features);
-    const double* w = weights(sample_weight, x.view.n);
+    const double* w = weights(sample_weight, x.view.n, n_features);
+    const int n_threads = capped_threads(n_threads_requested);
     // The norms are filled in before the view is used (captured by reference).
     return assign_sums_view(x.view, w, dense<T>(centers, "centers"), n_threads, [&] {
         with_norms(x, n_threads);
@@ -78,9 +83,11 @@ py::tuple assign_sums_csr_typed(const py::array& data, const py::array& indices,
 
 template <class T, class I>
 py::array transform_csr_typed(const py::array& data, const py::array& indices, const py::array& indptr,
-                              index_t n_features, const py::array& centers, int n_threads) {
+                              index_t n_features, const py::array& centers, std::int64_t n_threads_requested) {
     auto x = csr<T, I>(data, indices, indptr, n_features);
     const auto c = dense<T>(centers, "centers");
+    check_centers(c, x.view.n, n_features, "centers");
+    const int n_threads = capped_threads(n_threads_requested);
     py::array_t<T> out({x.view.n, c.n});
     T* op = out.mutable_data();
     without_gil([&] {
@@ -107,8 +114,8 @@ int csr_status_typed(const py::array& indices, const py::array& indptr, index_t 
 
 void register_sparse(py::module_& m) {
     m.def("fit_csr", [](const py::array& data, const py::array& indices, const py::array& indptr, index_t n_features,
-                        const py::object& sample_weight, const py::array& init, int max_iter, double tol,
-                        int n_threads, const py::object& on_iteration) {
+                        const py::object& sample_weight, const py::array& init, std::int64_t max_iter, double tol,
+                        std::int64_t n_threads, const py::object& on_iteration) {
         QM_DISPATCH_CSR(fit_csr_typed, data, indices, indptr, n_features, sample_weight, init, max_iter, tol,
                         n_threads, on_iteration);
     }, py::arg("data"), py::arg("indices"), py::arg("indptr"), py::arg("n_features"), py::arg("sample_weight"),
@@ -116,14 +123,14 @@ void register_sparse(py::module_& m) {
        py::arg("on_iteration") = py::none());
 
     m.def("predict_csr", [](const py::array& data, const py::array& indices, const py::array& indptr,
-                            index_t n_features, const py::array& centers, int n_threads) {
+                            index_t n_features, const py::array& centers, std::int64_t n_threads) {
         QM_DISPATCH_CSR(predict_csr_typed, data, indices, indptr, n_features, centers, n_threads);
     }, py::arg("data"), py::arg("indices"), py::arg("indptr"), py::arg("n_features"), py::arg("centers"),
        py::arg("n_threads"));
 
     m.def("inertia_csr", [](const py::array& data, const py::array& indices, const py::array& indptr,
                             index_t n_features, const py::object& sample_weight, const py::array& centers,
-                            const py::array_t<qm::label_t, py::array::c_style>& labels, int n_threads) {
+                            const py::array_t<qm::label_t, py::array::c_style>& labels, std::int64_t n_threads) {
         QM_DISPATCH_CSR(inertia_csr_typed, data, indices, indptr, n_features, sample_weight, centers, labels,
                         n_threads);
     }, py::arg("data"), py::arg("indices"), py::arg("indptr"), py::arg("n_features"), py::arg("sample_weight"),
@@ -131,14 +138,14 @@ void register_sparse(py::module_& m) {
 
     m.def("assign_sums_csr", [](const py::array& data, const py::array& indices, const py::array& indptr,
                                 index_t n_features, const py::object& sample_weight, const py::array& centers,
-                                int n_threads) {
+                                std::int64_t n_threads) {
         QM_DISPATCH_CSR(assign_sums_csr_typed, data, indices, indptr, n_features, sample_weight, centers,
                         n_threads);
     }, py::arg("data"), py::arg("indices"), py::arg("indptr"), py::arg("n_features"), py::arg("sample_weight"),
        py::arg("centers"), py::arg("n_threads"));
 
     m.def("transform_csr", [](const py::array& data, const py::array& indices, const py::array& indptr,
-                              index_t n_features, const py::array& centers, int n_threads) {
+                              index_t n_features, const py::array& centers, std::int64_t n_threads) {
         QM_DISPATCH_CSR(transform_csr_typed, data, indices, indptr, n_features, centers, n_threads);
     }, py::arg("data"), py::arg("indices"), py::arg("indptr"), py::arg("n_features"), py::arg("centers"),
        py::arg("n_threads"));

@@ -20,8 +20,14 @@ def _csr(X: Data) -> tuple | None:
     return None if isinstance(X, np.ndarray) else X.parts()
 
 
+# The engine takes max_iter as int64 (and runs at most 2**31 - 1 iterations); scikit-learn
+# accepts any int >= 1, and no fit gets anywhere near either bound.
+_MAX_ITER_LIMIT = np.iinfo(np.int64).max
+
+
 def fit(X: Data, weights: np.ndarray | None, centers: np.ndarray, algorithm: str, max_iter: int,
         tol: float, n_threads: int, on_iteration: Callable[[int, float], None] | None) -> tuple:
+    max_iter = min(int(max_iter), _MAX_ITER_LIMIT)
     parts = _csr(X)
     if parts is None:
         return _core.fit(X, weights, centers, algorithm, max_iter, tol, n_threads, on_iteration)

@@ -21,6 +21,7 @@ from quickmeans._compat import (
 from quickmeans._init import CenteredCallableInit, initial_centers
 from quickmeans._validation import (
     InvalidParameterError,
+    check_centers,
     check_data,
     check_features,
     check_int_param,
@@ -355,8 +356,9 @@ default='k-means++'
         return X_checked
 
     def _centers_like(self, X: np.ndarray) -> np.ndarray:
-        # Centers follow X's dtype (they are small); X is never cast.
-        return np.ascontiguousarray(self.cluster_centers_, dtype=X.dtype)
+        # Centers follow X's dtype (they are small); X is never cast. Checked on every use:
+        # they may have been set by hand or loaded.
+        return check_centers(self.cluster_centers_, X.shape[1], X.dtype)
 
     def predict(self, X: Any) -> np.ndarray:
         """Predict the closest cluster each sample in X belongs to.

@@ -22,8 +22,11 @@ class CsrInput:
 
     def __init__(self, matrix: Any) -> None:
         self.matrix = matrix
-        self.data: np.ndarray = matrix.data
-        self.indices: np.ndarray = matrix.indices
+        # scipy may keep spare room after the last row's entries (len(data) > indptr[-1]);
+        # the engine is handed exactly the stored entries (views, not copies).
+        nnz = int(matrix.indptr[-1])
+        self.data: np.ndarray = matrix.data[:nnz]
+        self.indices: np.ndarray = matrix.indices[:nnz]
         self.indptr: np.ndarray = matrix.indptr
         self.shape: tuple[int, int] = (int(matrix.shape[0]), int(matrix.shape[1]))
         self.dtype: np.dtype = matrix.data.dtype
@@ -90,6 +93,6 @@ def check_csr(
         if status == _UNSORTED:
             fixed.sum_duplicates()  # sorts indices and adds duplicate entries, like scipy
         csr = fixed
-    data = np.ascontiguousarray(csr.data)
-    check_finite(data, name=name, n_threads=n_threads, n_features=d)
-    return CsrInput(csr)
+    checked = CsrInput(csr)
+    check_finite(checked.data, name=name, n_threads=n_threads, n_features=d)
+    return checked

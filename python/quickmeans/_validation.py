@@ -141,6 +141,23 @@ def check_finite(X: np.ndarray, *, name: str = "X", n_threads: int = 1,
     )
 
 
+def check_centers(centers: Any, n_features: int, dtype: np.dtype, *,
+                  name: str = "cluster_centers_") -> np.ndarray:
+    """A fitted model's centers as the engine uses them against X of n_features columns: a
+    C-contiguous (n_clusters >= 1, n_features) array of X's dtype, finite and within the
+    magnitude limit. Centers can be set by hand or loaded from a file, so they are checked
+    on every use (O(k d)); NaN centers would otherwise give all-zero labels or a NaN score."""
+    with np.errstate(over="ignore"):  # float64 centers beyond float32's range: reported below
+        centers = np.ascontiguousarray(centers, dtype=dtype)
+    if centers.ndim != 2 or centers.shape[0] < 1 or centers.shape[1] != n_features:
+        raise ValueError(
+            f"{name} has shape {centers.shape} but X has {n_features} features: expected "
+            f"shape (n_clusters, {n_features}) with n_clusters >= 1."
+        )
+    check_finite(centers, name=name)
+    return centers
+
+
 def check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray | None:
     """A fresh float64 array of n_samples non-negative weights, or None for unit weights."""
     if sample_weight is None:
@@ -170,14 +187,16 @@ def check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray | None
 
 
 def resolve_n_threads(n_threads: Any) -> int:
-    """None: OpenMP's current limit (honours threadpoolctl); -1: all cores; else as given."""
+    """None: OpenMP's current limit (honours threadpoolctl); -1: all cores; else as given, at
+    most the engine's thread_limit() (the processors, or OpenMP's limit when higher): more
+    threads than that would only cost memory, and any int is accepted (10**6, 2**63)."""
     if n_threads is None:
         return max(1, int(_core.max_threads()))
     if isinstance(n_threads, numbers.Integral) and not isinstance(n_threads, bool):
         if n_threads == -1:
             return os.cpu_count() or 1
         if n_threads >= 1:
-            return int(n_threads)
+            return min(int(n_threads), int(_core.thread_limit()))
     raise InvalidParameterError(
         f"n_threads must be None, -1 or a positive int. Got {n_threads!r} instead."
     )
