@@ -192,3 +192,102 @@ def test_predict_on_huge_finite_values_is_not_mistaken_for_bad_input() -> None:
     exact = ((huge.astype(np.float64)[:, None, :]
               - model.cluster_centers_.astype(np.float64)[None]) ** 2).sum(axis=2).argmin(axis=1)
     np.testing.assert_array_equal(labels, exact)
+
+
+# ---- pandas frames with pd.NA (nullable and pyarrow dtypes) ------------------------------
+
+X_INT = np.round(X_GOOD * 4)  # integer-valued, so Int64 frames hold exactly these values
+
+
+def _frame(kind: str, with_na: bool):
+    """(frame, the float64 array it holds): pandas' nullable and pyarrow numeric dtypes."""
+    pd = pytest.importorskip("pandas")
+    if "pyarrow" in kind:
+        pytest.importorskip("pyarrow")
+    values = X_INT if kind in ("Int64", "int64[pyarrow]", "convert_dtypes") else X_GOOD
+    if kind == "read_csv":
+        import io
+
+        rows = [",".join(repr(float(v)) for v in row) for row in values]
+        if with_na:
+            rows[3] = "," + rows[3].split(",", 1)[1]  # row 3's first field is blank
+        frame = pd.read_csv(io.StringIO("a,b,c\n" + "\n".join(rows)), dtype_backend="pyarrow")
+        return frame, values
+    frame = pd.DataFrame(values, columns=["a", "b", "c"])
+    if with_na:
+        frame = frame.astype(object)
+        frame.iloc[3, 0] = None
+    if kind == "convert_dtypes":
+        frame = frame.astype(np.float64).convert_dtypes()
+    else:
+        frame = frame.astype(kind)
+    return frame, values
+
+
+FRAME_KINDS = ["Float64", "Int64", "double[pyarrow]", "int64[pyarrow]", "convert_dtypes",
+               "read_csv"]
+
+
+def _entry_points(fitted):
+    return {
+        "fit": lambda F: quickmeans.KMeans(2, random_state=0).fit(F),
+        "fit_predict": lambda F: quickmeans.KMeans(2, random_state=0).fit_predict(F),
+        "fit_transform": lambda F: quickmeans.KMeans(2, random_state=0).fit_transform(F),
+        "predict": fitted.predict,
+        "transform": fitted.transform,
+        "score": fitted.score,
+        "MiniBatchKMeans.fit": lambda F: quickmeans.MiniBatchKMeans(2, random_state=0).fit(F),
+        "MiniBatchKMeans.partial_fit":
+            lambda F: quickmeans.MiniBatchKMeans(2, random_state=0).partial_fit(F),
+        "k_means": lambda F: quickmeans.k_means(F, 2, random_state=0),
+        "kmeans_plusplus": lambda F: quickmeans.kmeans_plusplus(F, 2, random_state=0),
+        "silhouette_score": lambda F: quickmeans.silhouette_score(F, np.arange(len(F)) % 2),
+    }
+
+
+@pytest.mark.parametrize("kind", FRAME_KINDS)
+def test_pandas_missing_values_are_reported_as_nan(kind) -> None:
+    frame, values = _frame(kind, with_na=True)
+    assert frame.isna().to_numpy().sum() == 1
+    fitted = quickmeans.KMeans(2, random_state=0).fit(_frame(kind, with_na=False)[0])
+    for call in _entry_points(fitted).values():
+        with pytest.raises(ValueError, match=r"^Input X contains NaN\."):
+            call(frame)
+
+
+@pytest.mark.parametrize("kind", FRAME_KINDS)
+def test_pandas_nullable_frames_without_missing_values_work_as_float64(kind) -> None:
+    frame, values = _frame(kind, with_na=False)
+    ref = quickmeans.KMeans(2, random_state=0).fit(values)
+    model = quickmeans.KMeans(2, random_state=0).fit(frame)
+    np.testing.assert_array_equal(model.cluster_centers_, ref.cluster_centers_)
+    assert model.cluster_centers_.dtype == np.float64
+    np.testing.assert_array_equal(model.predict(frame), ref.predict(values))
+    np.testing.assert_array_equal(model.transform(frame), ref.transform(values))
+    assert model.score(frame) == ref.score(values)
+    assert list(model.feature_names_in_) == ["a", "b", "c"]
+    mini = quickmeans.MiniBatchKMeans(2, random_state=0).fit(frame)
+    mini_ref = quickmeans.MiniBatchKMeans(2, random_state=0).fit(values)
+    np.testing.assert_array_equal(mini.cluster_centers_, mini_ref.cluster_centers_)
+    np.testing.assert_array_equal(quickmeans.k_means(frame, 2, random_state=0)[1],
+                                  quickmeans.k_means(values, 2, random_state=0)[1])
+    np.testing.assert_array_equal(quickmeans.kmeans_plusplus(frame, 2, random_state=0)[1],
+                                  quickmeans.kmeans_plusplus(values, 2, random_state=0)[1])
+
+
+def test_pandas_nullable_float32_stays_float32() -> None:
+    pytest.importorskip("pandas")
+    frame = _frame("Float64", with_na=False)[0].astype("Float32")
+    model = quickmeans.KMeans(2, random_state=0).fit(frame)
+    ref = quickmeans.KMeans(2, random_state=0).fit(X_GOOD.astype(np.float32))
+    assert model.cluster_centers_.dtype == np.float32
+    np.testing.assert_array_equal(model.cluster_centers_, ref.cluster_centers_)
+
+
+def test_pandas_sample_weight_with_missing_values() -> None:
+    pd = pytest.importorskip("pandas")
+    weights = pd.Series(np.ones(len(X_GOOD))).astype("Float64")
+    weights[5] = pd.NA
+    with pytest.raises(ValueError, match="Input sample_weight contains NaN"):
+        fit(sample_weight=weights)
+

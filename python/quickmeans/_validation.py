@@ -37,11 +37,32 @@ def _reshape_hint(X: Any, kind: str) -> str:
     )
 
 
+def _pandas_extension_as_float(X: Any, dtype: np.dtype | None) -> Any:
+    """A pandas frame or series whose columns are numeric but not all NumPy dtypes (nullable
+    Float64/Int64/boolean, pyarrow's double[pyarrow], what convert_dtypes() and
+    read_csv(dtype_backend="pyarrow") give) as a float ndarray with pd.NA as NaN, so that a
+    missing value is reported as NaN (NumPy's conversion fails on pd.NA with a TypeError).
+    Anything else is returned as is. pandas is already imported when X is one of its objects."""
+    if not type(X).__module__.startswith("pandas") or not hasattr(X, "to_numpy"):
+        return X
+    dtypes = list(X.dtypes) if hasattr(X, "columns") else [getattr(X, "dtype", None)]
+    if all(isinstance(dt, np.dtype) for dt in dtypes):
+        return X  # NumPy columns: np.asarray already gives their values (and NaN)
+    from pandas.api.types import is_numeric_dtype
+
+    if not dtypes or not all(is_numeric_dtype(dt) for dt in dtypes):
+        return X
+    if dtype is None:  # as for NumPy input: float32 stays float32, the rest becomes float64
+        common = np.result_type(*[np.dtype(getattr(dt, "numpy_dtype", dt)) for dt in dtypes])
+        dtype = common if common in FLOAT_DTYPES else np.dtype(np.float64)
+    return X.to_numpy(dtype=dtype, na_value=np.nan)
+
+
 def as_float_array(X: Any, *, name: str = "X", dtype: np.dtype | None = None) -> np.ndarray:
     """X as an array of float32 or float64 (other numeric dtypes become float64)."""
     if is_sparse(X):
         raise TypeError(f"{name} must be a dense array; a sparse matrix is accepted only as X.")
-    X = np.asarray(X)
+    X = np.asarray(_pandas_extension_as_float(X, dtype))
     if np.iscomplexobj(X):
         raise ValueError(f"Complex data not supported\n{X!r}\n")
     if dtype is not None:
