@@ -3,6 +3,8 @@ nothing the user passed in is modified."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -291,3 +293,46 @@ def test_pandas_sample_weight_with_missing_values() -> None:
     with pytest.raises(ValueError, match="Input sample_weight contains NaN"):
         fit(sample_weight=weights)
 
+
+# ---- silhouette_score and elbow: sample_size --------------------------------------------
+
+@pytest.mark.parametrize("sample_size", [0, -1, -49, 2.5, "10", True])
+def test_silhouette_sample_size_must_be_a_positive_int(sample_size) -> None:
+    labels = np.arange(len(X_GOOD)) % 3
+    with pytest.raises(ValueError, match=(
+            r"The 'sample_size' parameter of silhouette_score must be an int in the range "
+            rf"\[1, inf\) or None\. Got {re.escape(repr(sample_size))} instead\.")):
+        quickmeans.silhouette_score(X_GOOD, labels, sample_size=sample_size)
+
+
+def test_silhouette_sample_size_one_and_above_n_as_scikit_learn() -> None:
+    labels = np.arange(len(X_GOOD)) % 3
+    with pytest.raises(ValueError, match=r"Number of labels is 1\. Valid values are 2 to "):
+        quickmeans.silhouette_score(X_GOOD, labels, sample_size=1)
+    whole = quickmeans.silhouette_score(X_GOOD, labels)
+    assert quickmeans.silhouette_score(X_GOOD, labels, sample_size=10**6,
+                                       random_state=0) == pytest.approx(whole, rel=1e-12)
+
+
+@pytest.mark.parametrize("sample_size", [1, 0, -5, 2.5, True])
+def test_elbow_sample_size_below_two_is_refused(sample_size) -> None:
+    with pytest.raises(ValueError, match=(
+            r"The 'sample_size' parameter of elbow must be an int in the range \[2, inf\) or "
+            rf"None\. Got {re.escape(repr(sample_size))} instead\.")):
+        quickmeans.elbow(X_GOOD, range(2, 4), sample_size=sample_size)
+
+
+@pytest.mark.parametrize("params", [
+    {"k_range": [2, 3], "silhouette": False},  # two k: no knee; no silhouette computed
+    {"k_range": [1], "silhouette": True},  # k = 1 has no silhouette score
+])
+def test_elbow_suggests_nothing_from_all_nan_scores(params) -> None:
+    result = quickmeans.elbow(X_GOOD, **params)
+    assert result.knee is None and np.isnan(result.silhouette).all()
+    assert result.suggested is None
+
+
+def test_elbow_without_a_knee_suggests_the_best_silhouette() -> None:
+    result = quickmeans.elbow(X_GOOD, [2, 3], sample_size=2**70)
+    assert result.knee is None and not np.isnan(result.silhouette).any()
+    assert result.suggested == result.k[np.argmax(result.silhouette)]

@@ -10,7 +10,12 @@ import numpy as np
 
 from quickmeans._kmeans import KMeans
 from quickmeans._metrics import silhouette_score
-from quickmeans._validation import check_array, check_random_state, resolve_n_threads
+from quickmeans._validation import (
+    check_array,
+    check_int_param,
+    check_random_state,
+    resolve_n_threads,
+)
 
 
 @dataclass
@@ -27,15 +32,17 @@ class ElbowResult:
         The silhouette score for each k (on a sample of the data), NaN where not computed.
     knee : int or None
         The knee of the inertia curve (Kneedle method, by the ``kneed`` package), if any.
-    suggested : int
-        The k to use: the knee, or where there is none, the best silhouette score.
+    suggested : int or None
+        The k to use: the knee, or where there is none, the best silhouette score; None
+        when there is neither (no knee and every silhouette score NaN, e.g. with
+        ``silhouette=False`` or fewer than three k): no k is suggested from nothing.
     """
 
     k: np.ndarray
     inertia: np.ndarray
     silhouette: np.ndarray
     knee: int | None
-    suggested: int
+    suggested: int | None
 
 
 def find_knee(k: np.ndarray, inertia: np.ndarray) -> int | None:
@@ -70,7 +77,8 @@ def elbow(
     silhouette : bool, default=True
         Also score each clustering with :func:`silhouette_score` (for k >= 2).
     sample_size : int or None, default=5000
-        Rows the silhouette is computed on (all rows when None or when there are fewer).
+        Rows the silhouette is computed on, at least 2 (all rows when None or when there
+        are fewer).
     random_state : int, RandomState instance or None, default=0
         Seeds the fits and the silhouette sample.
     n_init : 'auto' or int, default='auto'
@@ -79,8 +87,10 @@ def elbow(
     Returns
     -------
     result : ElbowResult
-        Inertias, silhouette scores, the knee and the suggested k.
+        Inertias, silhouette scores, the knee and the suggested k (None when there is
+        neither a knee nor any silhouette score).
     """
+    sample_size = check_int_param(sample_size, "sample_size", "elbow", 2, none=True)
     X = check_array(X, estimator="elbow", n_threads=resolve_n_threads(None))
     ks = np.array(sorted({int(k) for k in k_range}), dtype=np.int64)
     if len(ks) == 0 or ks[0] < 1 or ks[-1] > X.shape[0]:
@@ -104,5 +114,5 @@ def elbow(
     elif not np.all(np.isnan(scores)):
         suggested = int(ks[np.nanargmax(scores)])
     else:
-        suggested = int(ks[0])
+        suggested = None  # neither a knee nor a single silhouette score to go by
     return ElbowResult(ks, inertias, scores, knee, suggested)

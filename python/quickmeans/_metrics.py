@@ -7,7 +7,12 @@ from typing import Any
 import numpy as np
 
 from quickmeans import _core
-from quickmeans._validation import check_array, check_random_state, resolve_n_threads
+from quickmeans._validation import (
+    check_array,
+    check_int_param,
+    check_random_state,
+    resolve_n_threads,
+)
 
 
 def silhouette_score(
@@ -34,7 +39,9 @@ def silhouette_score(
     metric : {'euclidean'}, default='euclidean'
         Only the Euclidean distance is supported.
     sample_size : int, default=None
-        Score a random subset of this many samples (drawn as scikit-learn draws it).
+        Score a random subset of this many samples (drawn as scikit-learn draws it); an int
+        >= 1 (a subset needs at least two labels, so at least 2 in practice). As in
+        scikit-learn, a size above n_samples scores all the samples.
     random_state : int, RandomState instance or None, default=None
         Seed for the subset when ``sample_size`` is given.
 
@@ -45,6 +52,7 @@ def silhouette_score(
     """
     if metric != "euclidean":
         raise ValueError(f"metric={metric!r} is not supported; only 'euclidean' is.")
+    sample_size = check_int_param(sample_size, "sample_size", "silhouette_score", 1, none=True)
     n_threads = resolve_n_threads(None)
     X = check_array(X, estimator="silhouette_score", n_threads=n_threads)
     labels = np.asarray(labels)

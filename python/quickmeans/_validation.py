@@ -234,12 +234,17 @@ def check_random_state(seed: Any) -> np.random.RandomState:
     raise ValueError(f"{seed!r} cannot be used to seed a numpy.random.RandomState instance")
 
 
-def check_int_param(value: Any, name: str, owner: str, low: int) -> int:
+def check_int_param(value: Any, name: str, owner: str, low: int, *,
+                    none: bool = False) -> Any:
+    """int(value) when it is an int >= low (or None when none=True and value is None), else
+    scikit-learn's InvalidParameterError."""
+    if none and value is None:
+        return None
     if isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= low:
         return int(value)
     raise InvalidParameterError(
-        f"The '{name}' parameter of {owner} must be an int in the range [{low}, inf). "
-        f"Got {value!r} instead."
+        f"The '{name}' parameter of {owner} must be an int in the range [{low}, inf)"
+        f"{' or None' if none else ''}. Got {value!r} instead."
     )
 
 
