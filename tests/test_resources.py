@@ -155,20 +155,46 @@ class Boom(Exception):
     pass
 
 
+# The native calls a fit spends its time in: a Ctrl-C is sent once the main thread is in one.
+ENGINE_CALLS = {quickmeans._core.fit, quickmeans._core.fit_csr,
+                quickmeans._core.kmeans_plusplus, quickmeans._core.kmeans_plusplus_csr}
+
+
 def interrupt_once(data, params, delay):
-    # From another thread, as a user's Ctrl-C: Python runs its handler in the main thread
-    # when the engine polls for signals between iterations.
+    # From another thread, as a user's Ctrl-C, and only once the main thread is inside the
+    # engine (never during validation, however slow a loaded machine makes it): a profile
+    # hook sees the native call begin; the sender waits for that, then until the main thread
+    # has left the hook (it holds the GIL whenever it looks, so the main thread, out of the
+    # hook, can only be in the native call), then `delay` more seconds, well inside the
+    # seconds these fits run for. Python runs its handler in the main thread when the engine
+    # polls for signals between iterations.
     main = threading.main_thread().ident
-    timer = threading.Timer(delay, signal.pthread_kill, (main, signal.SIGINT))
+    entered = threading.Event()
+
+    def hook(frame, event, arg):
+        if event == "c_call" and arg in ENGINE_CALLS:
+            sys.setprofile(None)
+            entered.set()
+
+    def send():
+        entered.wait()
+        while sys._current_frames()[main].f_code is hook.__code__:
+            time.sleep(0.001)
+        time.sleep(delay)
+        signal.pthread_kill(main, signal.SIGINT)
+
+    sender = threading.Thread(target=send)
     model = quickmeans.KMeans(tol=0, max_iter=100_000, n_threads=2, **params)
-    timer.start()
+    sender.start()
+    sys.setprofile(hook)
     try:
         model.fit(data)
         return "finished"
     except KeyboardInterrupt as exc:
         return where(exc, 0)  # no callback here, so no iteration count
     finally:
-        timer.join()
+        sys.setprofile(None)
+        sender.join()
 
 
 def raise_once(data, params, delay):
@@ -203,13 +229,13 @@ def threads():
 
 stop_once = interrupt_once if mode == "interrupt" else raise_once
 reference = small_fit()
-# Delays from 0.05 to 0.17 s: validation is over by then; the stop hits various iterations.
+# Delays from 0 to 0.12 s into the engine: the stop hits various iterations.
 # Two warm-up rounds: after one, the allocator may still take ~20 MB more from the OS once
 # (with bytes in use flat) as the cases' ~10 MB working sets land in other places.
-places = [stop_once(*case, 0.05) for _ in range(2) for case in CASES]
+places = [stop_once(*case, 0.0) for _ in range(2) for case in CASES]
 rss_before, heap_before = usage()
 threads_before = threads()
-places += [stop_once(*case, 0.05 + 0.04 * r) for r in range(4) for case in CASES]
+places += [stop_once(*case, 0.04 * r) for r in range(4) for case in CASES]
 rss_after, heap_after = usage()
 after = small_fit()
 print(json.dumps(dict(
