@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -34,12 +35,21 @@ def demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _scaling(X: np.ndarray, scale: bool) -> tuple[np.ndarray, np.ndarray]:
+def _scaling(X: np.ndarray, scale: bool,
+             columns: list[str] | None) -> tuple[np.ndarray, np.ndarray]:
     """Per-column mean and standard deviation for --scale (identity otherwise)."""
+    from quickmeans._cli_io import CliError
+
     if not scale:
         return np.zeros(X.shape[1]), np.ones(X.shape[1])
-    std = X.std(axis=0)
-    return X.mean(axis=0), np.where(std > 0, std, 1.0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean, std = X.mean(axis=0), X.std(axis=0)
+    bad = np.flatnonzero(~(np.isfinite(mean) & np.isfinite(std)))
+    if len(bad):
+        name = repr(columns[bad[0]]) if columns else f"column {bad[0]}"
+        raise CliError(f"--scale: the mean or standard deviation of {name} overflows float64 "
+                       "(values near 1e308); rescale that column first")
+    return mean, np.where(std > 0, std, 1.0)
 
 
 def _summary(model: Any, labels: np.ndarray, seconds: float) -> str:
@@ -60,16 +70,26 @@ def _progress_bar(total: int) -> Any:
     return tqdm(total=total, desc="k-means", unit="iter", file=sys.stderr, leave=False)
 
 
+def _read(args: argparse.Namespace) -> Any:
+    from quickmeans._cli_read import read_table
+
+    return read_table(args.data, args.columns, header=args.header, delimiter=args.delimiter,
+                      missing=args.missing)
+
+
 def fit(args: argparse.Namespace) -> int:
     """Cluster DATA and write what the options ask for."""
     from quickmeans import KMeans
-    from quickmeans._cli_io import CliError, SavedModel, read_table, write_centers, write_labels
+    from quickmeans._cli_io import CliError, check_outputs, write_centers, write_labels
+    from quickmeans._cli_model import SavedModel
 
-    table = read_table(args.data, args.columns)
+    check_outputs([args.data], {"--out": args.out, "--centers": args.centers,
+                                "--model": args.model, "--plot": args.plot})
+    table = _read(args)
     X = np.asarray(table.values, dtype=np.float64)
     if args.k < 1 or args.k > X.shape[0]:
         raise CliError(f"-k {args.k}: must be between 1 and the number of rows ({X.shape[0]})")
-    mean, scale = _scaling(X, args.scale)
+    mean, scale = _scaling(X, args.scale, table.columns)
     Xs = (X - mean) / scale if args.scale else X
     model = KMeans(args.k, init=args.init, n_init=args.n_init, max_iter=args.max_iter,
                    random_state=args.seed, algorithm=args.algorithm)
@@ -87,42 +107,51 @@ def fit(args: argparse.Namespace) -> int:
         if bar is not None:
             bar.close()
     seconds = time.perf_counter() - start
-    print(f"quickmeans fit: {X.shape[0]} rows x {X.shape[1]} columns, k={args.k}")
-    print(_summary(model, model.labels_, seconds))
     if args.out:
-        write_labels(args.out, model.labels_)
+        write_labels(args.out, model.labels_, table.rows)
     if args.centers:
         write_centers(args.centers, model.cluster_centers_ * scale + mean, table.columns)
     if args.model:
         SavedModel(model.cluster_centers_, mean, scale, table.columns).save(args.model)
     if args.plot:
-        _plot(lambda plot: plot.clusters(Xs, model, path=args.plot,
+        _plot(lambda plot: plot.clusters(Xs, model,
                                          title=f"k-means, k={args.k}: {Path(args.data).name}"),
               args.plot)
+    # Printed after the files are written: a closed pipe (`| head`) cannot cost them.
+    print(f"quickmeans fit: {X.shape[0]} rows x {X.shape[1]} columns, k={args.k}")
+    print(_summary(model, model.labels_, seconds))
     return 0
 
 
 def _plot(draw: Any, path: str) -> None:
-    """Run draw(quickmeans.plot) and report a missing matplotlib or an unwritable path."""
+    """Save the Axes draw(quickmeans.plot) returns, in the format path's suffix names."""
     from quickmeans._cli_io import CliError
 
     try:
         from quickmeans import plot
     except ImportError as err:
         raise CliError(f"--plot needs matplotlib: pip install 'quickmeans[plot]' ({err})") from err
+    ax = draw(plot)
     try:
-        draw(plot)
+        ax.figure.savefig(path, dpi=plot.DPI)  # .png, .pdf, .svg ...: matplotlib's choice
     except OSError as err:
         raise CliError(f"{path}: cannot write it ({err.strerror or err})") from err
+    except ValueError as err:  # an unknown suffix
+        raise CliError(f"--plot {path}: {err}") from err
+    finally:
+        plot.plt.close(ax.figure)
 
 
 def predict(args: argparse.Namespace) -> int:
     """Label DATA with a model saved by `quickmeans fit --model`."""
     from quickmeans import KMeans
-    from quickmeans._cli_io import CliError, SavedModel, read_table, select_columns, write_labels
+    from quickmeans._cli_io import CliError, check_outputs, label_lines, write_labels
+    from quickmeans._cli_model import SavedModel
+    from quickmeans._cli_read import select_columns
 
+    check_outputs([args.data, args.model], {"--out": args.out})
     saved = SavedModel.load(args.model)
-    table = read_table(args.data, args.columns)
+    table = _read(args)
     if not args.columns and saved.columns and table.columns:
         # Data with a header: take the model's columns by name, in the model's order.
         table = select_columns(table, saved.columns, Path(args.data))
@@ -133,42 +162,64 @@ def predict(args: argparse.Namespace) -> int:
     model = KMeans(saved.centers.shape[0], init=saved.centers, n_init=1)
     model.cluster_centers_ = saved.centers
     model.n_features_in_ = saved.centers.shape[1]
-    labels = model.predict((X - saved.mean) / saved.scale)
+    with np.errstate(over="ignore", invalid="ignore"):
+        Xs = (X - saved.mean) / saved.scale
+    labels = model.predict(Xs)
     sizes = np.bincount(labels, minlength=saved.centers.shape[0])
-    print(f"quickmeans predict: {X.shape[0]} rows; cluster sizes {sizes.tolist()}")
+    print(f"quickmeans predict: {X.shape[0]} rows; cluster sizes {sizes.tolist()}",
+          file=sys.stderr if not args.out else sys.stdout)
     if args.out:
-        write_labels(args.out, labels)
+        write_labels(args.out, labels, table.rows)
     else:
-        print("\n".join(str(int(v)) for v in labels))
+        if table.rows is not None:
+            sys.stdout.write("row,label\n")
+        sys.stdout.write(label_lines(labels, table.rows))
+        sys.stdout.flush()
     return 0
+
+
+def _elbow_without_knee() -> bool:
+    try:
+        import kneed  # noqa: F401
+    except ImportError:
+        return True
+    return False
 
 
 def elbow_command(args: argparse.Namespace) -> int:
     """Inertia and silhouette over a range of k; the suggested k."""
     from quickmeans import elbow
-    from quickmeans._cli_io import CliError, read_table
+    from quickmeans._cli_io import CliError, check_outputs, note
 
-    table = read_table(args.data, args.columns)
+    check_outputs([args.data], {"--plot": args.plot})
+    table = _read(args)
     X = np.asarray(table.values, dtype=np.float64)
     if not 1 <= args.k_min <= args.k_max <= X.shape[0]:
         raise CliError(f"--k-min/--k-max: need 1 <= {args.k_min} <= {args.k_max} <= "
                        f"{X.shape[0]} (the rows)")
     if args.scale:
-        mean, scale = _scaling(X, True)
+        mean, scale = _scaling(X, True, table.columns)
         X = (X - mean) / scale
+    no_knee = _elbow_without_knee()
     start = time.perf_counter()
     result = elbow(X, range(args.k_min, args.k_max + 1), sample_size=args.sample_size,
-                   random_state=args.seed)
+                   random_state=args.seed, knee=not no_knee)
     print(f"quickmeans elbow: {X.shape[0]} rows x {X.shape[1]} columns "
           f"({time.perf_counter() - start:.2f} s)")
     print(f"{'k':>4}  {'inertia':>14}  {'silhouette':>10}")
     for k, inertia, sil in zip(result.k, result.inertia, result.silhouette):
         mark = "  <- knee" if k == result.knee else ""
         print(f"{k:>4}  {inertia:>14.6g}  {sil:>10.4f}{mark}")
-    how = "the knee of the inertia curve" if result.knee is not None else "the best silhouette"
-    print(f"suggested k: {result.suggested} ({how})")
+    if result.suggested is None:
+        print("suggested k: none (no knee, and no silhouette score to go by)")
+    else:
+        how = ("the knee of the inertia curve" if result.knee is not None
+               else "the best silhouette")
+        print(f"suggested k: {result.suggested} ({how})")
+    if no_knee:
+        note("the knee of the inertia curve needs kneed: pip install 'quickmeans[plot]'")
     if args.plot:
-        _plot(lambda plot: plot.elbow(result, path=args.plot), args.plot)
+        _plot(lambda plot: plot.elbow(result), args.plot)
     return 0
 
 
@@ -212,15 +263,45 @@ def bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _delimiter(text: str) -> str:
+    named = {"\\t": "\t", "tab": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+    value = named.get(text.lower(), text)
+    if len(value) != 1 or value in "\"\r\n":
+        raise argparse.ArgumentTypeError(f"{text!r}: one character (or tab), not a quote or "
+                                         "newline")
+    return value
+
+
 def _add_data_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("data", metavar="DATA", help="a .csv (with or without header), .npy or "
-                                                ".parquet file of numbers")
-    p.add_argument("--columns", help="comma-separated column names (or indices) to use")
+    p.add_argument("data", metavar="DATA",
+                   help="a .csv/.tsv (delimiter , ; tab or |, sniffed), .npy or .parquet file "
+                        "of numbers, optionally .gz, .bz2, .xz or .zip (one member)")
+    p.add_argument("--columns", help="comma-separated column names (or 0-based indices) to "
+                                     "use (default: every numeric column)")
+    header = p.add_mutually_exclusive_group()
+    header.add_argument("--header", dest="header", action="store_true", default=None,
+                        help="the first line of a CSV is a header (even if numeric)")
+    header.add_argument("--no-header", dest="header", action="store_false",
+                        help="the first line of a CSV is data")
+    p.add_argument("--delimiter", type=_delimiter, help="the CSV field delimiter "
+                                                        "(default: sniffed; tab for .tsv)")
+    p.add_argument("--missing", choices=["error", "drop", "mean"], default="error",
+                   help="rows with missing values (blank, NA, N/A, NaN, null, None): an error "
+                        "(default), dropped (labels then say which rows), or the column mean")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line too."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"quickmeans: error: {message} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="quickmeans",
-                                     description="Fast exact k-means from the command line.")
+    from quickmeans import __version__
+
+    parser = _Parser(prog="quickmeans", description="Fast exact k-means from the command line.")
+    parser.add_argument("--version", action="version", version=f"quickmeans {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
     p_demo = commands.add_parser("demo", help="cluster a built-in dataset of three 2-D blobs",
@@ -245,7 +326,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_fit.add_argument("--out", help="write the label of each row to this CSV")
     p_fit.add_argument("--centers", help="write the centers to this CSV")
     p_fit.add_argument("--model", help="save the model here, for `quickmeans predict`")
-    p_fit.add_argument("--plot", help="save a scatter of the clusters (PCA to 2-D) as this PNG")
+    p_fit.add_argument("--plot", help="save a scatter of the clusters (PCA to 2-D) here: "
+                                      ".png, .pdf or .svg (needs matplotlib)")
     p_fit.set_defaults(run=fit)
 
     p_predict = commands.add_parser("predict", help="label a data file with a saved model",
@@ -267,7 +349,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="rows the silhouette is computed on (default 5000)")
     p_elbow.add_argument("--scale", action="store_true", help="standardise each column first")
     p_elbow.add_argument("--seed", type=int, default=0)
-    p_elbow.add_argument("--plot", help="save the elbow curve as this PNG")
+    p_elbow.add_argument("--plot", help="save the elbow curve here: .png, .pdf or .svg "
+                                        "(needs matplotlib)")
     p_elbow.set_defaults(run=elbow_command)
 
     p_bench = commands.add_parser("bench", help="time quickmeans against scikit-learn",
@@ -285,15 +368,51 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from quickmeans._cli_io import CliError
+    """Run one command; every failure is one line on stderr and exit status 2.
 
-    args = build_parser().parse_args(argv)
+    Ctrl-C prints one line and exits 130; a closed stdout (``| head``) ends quietly with
+    141, as a command killed by SIGPIPE does.
+    """
     try:
-        return args.run(args)
+        from quickmeans._cli_io import NOTES, CliError
+
+        NOTES.clear()
+        args = build_parser().parse_args(argv)
+        status = args.run(args)
+        for line in NOTES:
+            print(line, file=sys.stderr)
+        return status
+    except KeyboardInterrupt:
+        print("quickmeans: error: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        _quiet_stdout()
+        return 141
+    except MemoryError as err:
+        _error(f"out of memory{f' ({err})' if str(err) else ''}: try fewer rows or columns")
     except (CliError, ValueError, TypeError, OSError) as err:
-        message = str(err).splitlines()[0] if str(err) else type(err).__name__
+        _error(str(err).splitlines()[0] if str(err).strip() else type(err).__name__)
+    except Exception as err:  # noqa: BLE001 - still one line, never a traceback
+        _error(f"internal error, please report it: {type(err).__name__}: "
+               f"{str(err).splitlines()[0] if str(err).strip() else ''}")
+    return 2
+
+
+def _error(message: str) -> None:
+    try:
         print(f"quickmeans: error: {message}", file=sys.stderr)
-        return 2
+    except OSError:
+        pass
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's final flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":

@@ -65,6 +65,7 @@ def elbow(
     sample_size: int | None = 5000,
     random_state: Any = 0,
     n_init: Any = "auto",
+    knee: bool = True,
 ) -> ElbowResult:
     """Fit k-means for each k in ``k_range``; report inertias, the knee and silhouettes.
 
@@ -83,6 +84,9 @@ def elbow(
         Seeds the fits and the silhouette sample.
     n_init : 'auto' or int, default='auto'
         Passed to :class:`KMeans`.
+    knee : bool, default=True
+        Locate the knee of the inertia curve (needs ``kneed``). When False the knee is None
+        and the suggestion is the best silhouette score (for a base install without kneed).
 
     Returns
     -------
@@ -108,11 +112,11 @@ def elbow(
         labels = model.labels_ if sample is None else model.labels_[sample]
         if silhouette and 1 < len(np.unique(labels)) < len(labels):
             scores[i] = silhouette_score(X if sample is None else X[sample], labels)
-    knee = find_knee(ks, inertias)
-    if knee is not None:
-        suggested = knee
+    found = find_knee(ks, inertias) if knee else None
+    if found is not None:
+        suggested = found
     elif not np.all(np.isnan(scores)):
         suggested = int(ks[np.nanargmax(scores)])
     else:
         suggested = None  # neither a knee nor a single silhouette score to go by
-    return ElbowResult(ks, inertias, scores, knee, suggested)
+    return ElbowResult(ks, inertias, scores, found, suggested)
