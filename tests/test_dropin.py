@@ -1,6 +1,6 @@
 """Drop-in details found by running scikit-learn's own test file against quickmeans: what
-verbose prints, what a callable init is handed, and MiniBatchKMeans' default init_size.
-scikit-learn, run on the same data, is the oracle."""
+verbose prints, what a callable init is handed, the dtype transform returns, and
+MiniBatchKMeans' default init_size. scikit-learn, run on the same data, is the oracle."""
 
 from __future__ import annotations
 
@@ -185,6 +185,46 @@ def test_callable_init_never_modifies_x() -> None:
     before = X.copy()
     quickmeans.KMeans(3, init=lambda data, k, random_state: data[:k], n_init=1).fit(X)
     np.testing.assert_array_equal(X, before)
+
+
+# -- transform, predict and score with X in the other float dtype ----------------------------
+
+
+def exact_distances(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
+    diff = X.astype(np.float64)[:, None, :] - centers.astype(np.float64)[None, :, :]
+    return np.sqrt((diff ** 2).sum(axis=-1))
+
+
+@pytest.mark.parametrize("sparse_input", [False, True], ids=["dense", "csr"])
+@pytest.mark.parametrize(("fit_dtype", "test_dtype"), [(np.float64, np.float32),
+                                                       (np.float32, np.float64)])
+def test_transform_dtype_is_sklearns_for_mixed_dtypes(fit_dtype, test_dtype,
+                                                      sparse_input) -> None:
+    X = make_blobs(600, 4, 5, seed=63, dtype=fit_dtype)
+    init = X[:5]
+    ours = quickmeans.KMeans(5, init=init, n_init=1).fit(X)
+    theirs = skc.KMeans(5, init=init, n_init=1).fit(X)
+    X_new = make_blobs(300, 4, 5, seed=64, dtype=test_dtype)
+    if sparse_input:
+        X_new = sparse.csr_matrix(np.where(X_new > 0, X_new, 0).astype(test_dtype))
+    distances = ours.transform(X_new)
+    # scikit-learn's euclidean_distances: float32 only when X and the centers both are.
+    assert distances.dtype == theirs.transform(X_new).dtype == np.float64
+    # ...and computed in float64 from the model's own centers (not centers rounded to X's
+    # float32, which would be off by ~1e-7).
+    expected = exact_distances(as_dense(X_new), ours.cluster_centers_)
+    np.testing.assert_allclose(distances, expected, rtol=1e-12, atol=1e-12)
+    # predict and score (where scikit-learn raises "Buffer dtype mismatch") give the labels
+    # and inertia of those distances.
+    np.testing.assert_array_equal(ours.predict(X_new), expected.argmin(axis=1))
+    assert ours.score(X_new) == pytest.approx(-(expected.min(axis=1) ** 2).sum(), rel=1e-6)
+
+
+def test_transform_keeps_float32_when_both_are_float32() -> None:
+    X = make_blobs(300, 3, 3, seed=65, dtype=np.float32)
+    ours = quickmeans.KMeans(3, init=X[:3], n_init=1).fit(X)
+    theirs = skc.KMeans(3, init=X[:3], n_init=1).fit(X)
+    assert ours.transform(X).dtype == theirs.transform(X).dtype == np.float32
 
 
 # -- MiniBatchKMeans' default init_size ------------------------------------------------------

@@ -387,12 +387,16 @@ default='k-means++'
         Returns
         -------
         X_new : ndarray of shape (n_samples, n_clusters)
-            X transformed in the new space.
+            X transformed in the new space: float32 when X and ``cluster_centers_`` both
+            are, float64 otherwise (as scikit-learn's).
         """
         return self._transform_checked(self._test_data(X))
 
     def _transform_checked(self, X: np.ndarray) -> np.ndarray:
         n_threads = resolve_n_threads(self.n_threads)
+        if X.dtype == np.float32 and np.asarray(self.cluster_centers_).dtype != np.float32:
+            # scikit-learn's distances are float32 only when X and the centers both are.
+            return self._transform_float64(X, n_threads)
         distances = _engine.transform(X, self._centers_like(X), n_threads)
         # Distances are computed in float64 and stored in X's dtype: checked X keeps them
         # finite in float64, but float32 tops out at 3.4e38 (e.g. between -2e38 and 2e38).
@@ -401,6 +405,22 @@ default='k-means++'
                 f"Distances to the cluster centers overflow {X.dtype}: X has values too large "
                 "for its dtype's distances. Convert X to float64 (or rescale it)."
             )
+        return distances
+
+    def _transform_float64(self, X: Any, n_threads: int) -> np.ndarray:
+        """float32 X's distances to float64 centers, in float64 from the centers themselves
+        (not the centers rounded to float32), as scikit-learn computes them. X is converted
+        a block of rows at a time (CSR: its values), never whole."""
+        centers = check_centers(self.cluster_centers_, X.shape[1], np.dtype(np.float64))
+        if not isinstance(X, np.ndarray):
+            from quickmeans._sparse import CsrInput
+
+            return _engine.transform(CsrInput(X.matrix.astype(np.float64)), centers, n_threads)
+        distances = np.empty((X.shape[0], centers.shape[0]), dtype=np.float64)
+        block = max(1, (1 << 20) // X.shape[1])  # 8 MiB of float64 rows at a time
+        for start in range(0, X.shape[0], block):
+            rows = np.ascontiguousarray(X[start:start + block], dtype=np.float64)
+            distances[start:start + block] = _engine.transform(rows, centers, n_threads)
         return distances
 
     def score(self, X: Any, y: Any = None, sample_weight: Any = None) -> float:

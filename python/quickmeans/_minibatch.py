@@ -558,6 +558,7 @@ default='k-means++'
     _test_data = KMeans._test_data
     _centers_like = KMeans._centers_like
     _transform_checked = KMeans._transform_checked
+    _transform_float64 = KMeans._transform_float64
     predict = KMeans.predict
     transform = KMeans.transform
     score = KMeans.score
