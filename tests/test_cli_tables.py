@@ -374,3 +374,19 @@ def test_the_default_reader_falls_back_without_pyarrow_and_pandas(tmp_path) -> N
     assert out.returncode == 0, out.stderr
     assert groups(tmp_path / "l.csv") == [1, 1, 1, 0, 0, 0]
     assert sys.modules.get("pyarrow", True) is not None  # this process is untouched
+
+
+def test_predict_parses_only_the_model_columns(tmp_path) -> None:
+    (tmp_path / "train.csv").write_text("a,b\n0,0\n0,1\n10,10\n10,11\n")
+    fit = cli("fit", tmp_path / "train.csv", "-k", "2", "--model", tmp_path / "m.qm")
+    assert fit.returncode == 0, fit.stderr
+    # Other columns, in another order, with holes and text: only b and a are parsed.
+    (tmp_path / "new.csv").write_text("id,b,notes,a\nNA,0,x,0\n,10.5,oops,10\n7,1,,0\n")
+    out = cli("predict", tmp_path / "new.csv", "--model", tmp_path / "m.qm")
+    assert out.returncode == 0, out.stderr
+    labels = out.stdout.split()
+    assert len(labels) == 3 and labels[0] == labels[2] != labels[1]
+    assert out.stderr.startswith("quickmeans predict: 3 rows") and len(out.stderr.splitlines()) == 1
+    (tmp_path / "other.csv").write_text("a,c\n0,0\n")
+    assert_one_error(cli("predict", tmp_path / "other.csv", "--model", tmp_path / "m.qm"),
+                     "no column 'b'")

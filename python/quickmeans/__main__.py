@@ -70,11 +70,11 @@ def _progress_bar(total: int) -> Any:
     return tqdm(total=total, desc="k-means", unit="iter", file=sys.stderr, leave=False)
 
 
-def _read(args: argparse.Namespace) -> Any:
+def _read(args: argparse.Namespace, columns: list[str] | None = None) -> Any:
     from quickmeans._cli_read import read_table
 
-    return read_table(args.data, args.columns, header=args.header, delimiter=args.delimiter,
-                      missing=args.missing)
+    return read_table(args.data, columns or args.columns, header=args.header,
+                      delimiter=args.delimiter, missing=args.missing)
 
 
 def fit(args: argparse.Namespace) -> int:
@@ -151,7 +151,15 @@ def predict(args: argparse.Namespace) -> int:
 
     check_outputs([args.data, args.model], {"--out": args.out})
     saved = SavedModel.load(args.model)
-    table = _read(args)
+    table = None
+    if not args.columns and saved.columns:
+        try:  # parse only the model's columns, when the data has them by name
+            table = _read(args, saved.columns)
+        except CliError as err:
+            if "no column" not in str(err):
+                raise
+    if table is None:
+        table = _read(args)
     if not args.columns and saved.columns and table.columns:
         # Data with a header: take the model's columns by name, in the model's order.
         table = select_columns(table, saved.columns, Path(args.data))

@@ -35,13 +35,16 @@ _CODEC_ERRORS = (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError, zipf
 _PANDAS_INDEX = re.compile(r"__index_level_\d+__")
 
 
-def read_table(path_text: str, columns: str | None = None, *, header: bool | None = None,
+def read_table(path_text: str, columns: str | list[str] | None = None, *,
+               header: bool | None = None,
                delimiter: str | None = None, missing: str = "error",
                reader: str | None = None) -> Table:
     """Read DATA: the ``columns`` named (comma-separated names, or 0-based indices), or else
     every numeric column, with a note (for stderr) naming the columns skipped."""
     path = Path(path_text)
-    wanted = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
+    if isinstance(columns, str):
+        columns = [c.strip() for c in columns.split(",") if c.strip()]
+    wanted = columns or None
     name = path.name
     compression = Path(name).suffix.lower()
     if compression in _DECOMPRESS or compression == ".zip":
