@@ -23,6 +23,7 @@ import csv
 import io
 import os
 import re
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -197,7 +198,7 @@ def _pandas(data: bytes, lay: Layout, selected: list[int]) -> np.ndarray:
 def _python(data: bytes, lay: Layout, selected: list[int], path: Path) -> np.ndarray:
     text = io.StringIO(data.decode("utf-8", errors="replace"), newline="")
     reader = csv.reader(text, delimiter=lay.delimiter)
-    columns: list[list[float]] = [[] for _ in selected]
+    columns = [array("d") for _ in selected]  # 8 bytes a value, not a float object
     names = lay.header
     try:
         if names is not None:
@@ -220,7 +221,10 @@ def _python(data: bytes, lay: Layout, selected: list[int], path: Path) -> np.nda
                                    f"{reader.line_num + lay.first_line - 1}: {cell[:40]!r})")
     except csv.Error as err:
         raise CliError(f"{path}: line {reader.line_num + lay.first_line - 1}: {err}") from None
-    return np.array(columns, dtype=np.float64).T.copy() if columns else np.empty((0, 0))
+    out = np.empty((len(columns[0]) if columns else 0, len(columns)))
+    for j, values in enumerate(columns):
+        out[:, j] = np.frombuffer(values, dtype=np.float64)
+    return out
 
 
 def line_of_row(data: bytes, lay: Layout, row: int) -> int:
