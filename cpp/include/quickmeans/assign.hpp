@@ -32,6 +32,7 @@ public:
             s.status.resize(static_cast<size_t>(block_rows()));
             s.labels.resize(static_cast<size_t>(block_rows()));
             s.runner_up.resize(static_cast<size_t>(block_rows()));
+            s.bounds_sq.resize(static_cast<size_t>(2 * block_rows()));
         }
         // Per-score rounding error is at most (d+2) u (3 max|c'|^2 + |x'|^2) for the
         // expansion, plus 4 u (|x'|^2 + |c'|^2) for shifting x and c by the origin
@@ -74,26 +75,36 @@ public:
         index_t changed = 0;
         for (index_t b = begin; b < end; b += block_rows()) {
             const index_t m = std::min(block_rows(), end - b);
-            kernels_.nearest(x.row(b), m, d_, origin_.data(), centers_m2_.data(), norms_.data(), k_pad_,
-                             margin_coef_, max_norm2_, s.labels.data(), s.runner_up.data(), s.status.data(),
-                             s.transposed.data());
+            run_kernel(x.row(b), m, s, nullptr);
             for (index_t r = 0; r < m; ++r) {
-                label_t label = s.labels[static_cast<size_t>(r)];
-                const unsigned char status = s.status[static_cast<size_t>(r)];
-                if (status != 0) {
-                    const T* xr = x.row(b + r);
-                    // Every NaN/inf row lands here (its scores or margin are not finite):
-                    // counted, so predict can skip a separate finiteness pass over X. So
-                    // are rows too large for exact distances (all inf: a tie, a wrong label).
-                    if (!row_in_range(xr)) ++s.nonfinite;
-                    label = status == 1 ? exact_nearer(xr, label, s.runner_up[static_cast<size_t>(r)])
-                                        : exact_nearest(xr);
-                }
+                const label_t label = settled_label(x.row(b + r), r, s);
                 changed += labels[b + r] != label;
                 labels[b + r] = label;
             }
         }
         return changed;
+    }
+
+    // For the bound-based algorithms: labels of m <= block_rows() rows stored
+    // contiguously at `rows` (all of a block, or the gathered rows whose bounds failed),
+    // with upper[r] >= the distance to labels[r] and lower[r] <= the distance to every
+    // other center. Rows the kernel could not decide get their exact distance as upper
+    // bound and 0 as lower bound.
+    void assign_with_bounds(const T* rows, index_t m, label_t* labels, double* upper, double* lower, int slot) {
+        Scratch& s = scratch_[static_cast<size_t>(slot)];
+        run_kernel(rows, m, s, s.bounds_sq.data());
+        for (index_t r = 0; r < m; ++r) {
+            const T* xr = rows + r * d_;
+            const label_t label = settled_label(xr, r, s);
+            labels[r] = label;
+            if (s.status[static_cast<size_t>(r)] == 0) {
+                upper[r] = std::sqrt(std::max(0.0, static_cast<double>(s.bounds_sq[static_cast<size_t>(2 * r)])));
+                lower[r] = std::sqrt(std::max(0.0, static_cast<double>(s.bounds_sq[static_cast<size_t>(2 * r + 1)])));
+            } else {
+                upper[r] = std::sqrt(squared_distance(xr, centers_ + label * d_, d_));
+                lower[r] = 0.0;
+            }
+        }
     }
 
     // Rows with NaN, inf or |value| > magnitude_limit(d) that assign() had to settle
@@ -120,8 +131,27 @@ private:
         std::vector<unsigned char> status;
         std::vector<label_t> labels;
         std::vector<label_t> runner_up;
+        std::vector<T> bounds_sq;
         index_t nonfinite = 0;
     };
+
+    void run_kernel(const T* rows, index_t m, Scratch& s, T* bounds_sq) const {
+        kernels_.nearest(rows, m, d_, origin_.data(), centers_m2_.data(), norms_.data(), k_pad_, margin_coef_,
+                         max_norm2_, s.labels.data(), s.runner_up.data(), s.status.data(), s.transposed.data(),
+                         bounds_sq);
+    }
+
+    // Row r of the kernel's last block, its label settled exactly where the kernel was unsure.
+    label_t settled_label(const T* xr, index_t r, Scratch& s) const {
+        const label_t label = s.labels[static_cast<size_t>(r)];
+        const unsigned char status = s.status[static_cast<size_t>(r)];
+        if (status == 0) return label;
+        // Every NaN/inf row lands here (its scores or margin are not finite): counted, so
+        // predict can skip a separate finiteness pass over X. So are rows too large for
+        // exact distances (all inf: a tie, a wrong label).
+        if (!row_in_range(xr)) ++s.nonfinite;
+        return status == 1 ? exact_nearer(xr, label, s.runner_up[static_cast<size_t>(r)]) : exact_nearest(xr);
+    }
 
     // The exactly nearer of two centers, the lower index on a tie.
     label_t exact_nearer(const T* xi, label_t a, label_t b) const {

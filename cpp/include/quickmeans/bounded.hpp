@@ -1,10 +1,12 @@
 // The iteration shared by the bound-based algorithms (Elkan, Hamerly): the same
 // steps and stopping rules as Lloyd, with the assignment delegated to a Bounds
-// object that skips what the triangle inequality rules out.
+// object that skips what the triangle inequality rules out, and cluster sums
+// carried from one iteration to the next by the rows that moved (moving_sums.hpp).
 //
 // Bounds provides: set_centers(centers, threads); init_rows(begin, end, labels)
-// (first, exact assignment); assign_rows(begin, end, labels) -> label changes;
-// move_centers(old, new, labels, threads) (loosen bounds by the centers' shifts).
+// (first, exact assignment); assign_rows(begin, end, labels, moves) (records each
+// row whose label changed); move_centers(old, new, labels, threads) (loosen bounds
+// by the centers' shifts, before the next assign_rows).
 #pragma once
 
 #include <vector>
@@ -12,6 +14,7 @@
 #include "quickmeans/centers.hpp"
 #include "quickmeans/common.hpp"
 #include "quickmeans/inertia.hpp"
+#include "quickmeans/moving_sums.hpp"
 #include "quickmeans/parallel.hpp"
 
 namespace quickmeans {
@@ -21,45 +24,57 @@ FitSummary iterate_with_bounds(Bounds& bounds, const DenseView<T>& x, const doub
                                index_t k, label_t* labels, int max_iter, double tol, const RunControl& control) {
     const index_t d = x.d;
     const int threads = control.n_threads;
-    ClusterSums sums(x.n, k, d);
+    MovingSums sums(x.n, k, d);
     const RangeSplit& slots = sums.slots();
     std::vector<T> next(static_cast<size_t>(k * d));
-    std::vector<index_t> changed(static_cast<size_t>(slots.parts));
 
-    bool strict = false, relocated = false;
+    // Relocates empty clusters and averages: the next centers, and their squared shift.
+    bool relocated = false;
+    auto next_centers = [&]() {
+        if (!sums.is_exact() && sums.near_empty()) sums.recompute(x, sample_weight, labels, threads);
+        relocated = relocate_empty_clusters(x, sample_weight, centers, labels, k, sums.sums(), sums.weights(),
+                                            threads);
+        if (relocated) sums.mark_stale();
+        average_centers(sums.sums(), sums.weights(), k, d, next.data());
+        return squared_center_shift(centers, next.data(), k, d);
+    };
+
+    bool strict = false;
     int iter = 0;
     bounds.set_centers(centers, threads);
     for (; iter < max_iter; ++iter) {
         control.check_stop();
+        const bool exact = sums.exact_due(iter);
         parallel_for(slots.parts, threads, [&](index_t s) {
-            sums.clear_slot(s);
-            if (iter == 0) {
-                bounds.init_rows(slots.begin(s), slots.end(s), labels);
-                changed[static_cast<size_t>(s)] = slots.end(s) - slots.begin(s);
-            } else {
-                changed[static_cast<size_t>(s)] = bounds.assign_rows(slots.begin(s), slots.end(s), labels);
-            }
-            sums.add_rows(s, x, sample_weight, labels, slots.begin(s), slots.end(s));
+            Moves& moves = sums.moves(s);
+            moves.clear();
+            if (iter == 0) bounds.init_rows(slots.begin(s), slots.end(s), labels);
+            else bounds.assign_rows(slots.begin(s), slots.end(s), labels, moves);
+            if (exact) sums.add_exact_rows(s, x, sample_weight, labels);
         });
-        sums.reduce(threads);
-        relocated = relocate_empty_clusters(x, sample_weight, centers, labels, k, sums.sums(), sums.weights(),
-                                            threads);
-        average_centers(sums.sums(), sums.weights(), k, d, next.data());
-        const double shift = squared_center_shift(centers, next.data(), k, d);
+        index_t changed = sums.update(x, sample_weight, labels, exact, threads);
+        if (iter == 0) changed = x.n;
+        double shift = next_centers();
+        bool stop = changed == 0 || shift <= tol || iter + 1 == max_iter;
+        if (stop && !sums.is_exact() && !relocated) {  // the returned centers come from exact sums
+            sums.recompute(x, sample_weight, labels, threads);
+            shift = next_centers();
+            stop = changed == 0 || shift <= tol || iter + 1 == max_iter;
+        }
         bounds.move_centers(centers, next.data(), labels, threads);
         std::copy(next.begin(), next.end(), centers);
         bounds.set_centers(centers, threads);
         if (control.on_iteration) control.on_iteration(iter, inertia(x, sample_weight, centers, labels, threads));
-        index_t total_changed = 0;
-        for (index_t c : changed) total_changed += c;
-        if (total_changed == 0) {
+        if (changed == 0) {
             strict = true;
             break;
         }
-        if (shift <= tol) break;
+        if (stop) break;
     }
     if (!strict || relocated) {  // as in lloyd(): labels must match the returned centers
-        parallel_for(slots.parts, threads, [&](index_t s) { bounds.assign_rows(slots.begin(s), slots.end(s), labels); });
+        parallel_for(slots.parts, threads, [&](index_t s) {
+            bounds.assign_rows(slots.begin(s), slots.end(s), labels, sums.moves(s));
+        });
     }
     return FitSummary{inertia(x, sample_weight, centers, labels, threads), std::min(iter + 1, max_iter)};
 }

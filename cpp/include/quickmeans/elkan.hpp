@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <vector>
 
@@ -17,6 +18,7 @@
 #include "quickmeans/common.hpp"
 #include "quickmeans/distance.hpp"
 #include "quickmeans/inertia.hpp"
+#include "quickmeans/moving_sums.hpp"
 #include "quickmeans/parallel.hpp"
 
 namespace quickmeans {
@@ -28,7 +30,8 @@ public:
         : x_(x), k_(k), upper_(static_cast<size_t>(x.n)), upper_sq_(static_cast<size_t>(x.n)),
           tight_(static_cast<size_t>(x.n)), lower_(static_cast<size_t>(x.n * k)),
           center_dist_(static_cast<size_t>(k * k)), half_min_(static_cast<size_t>(k)),
-          shift_(static_cast<size_t>(k)) {}
+          shift_(static_cast<size_t>(k)), shift_up_(static_cast<size_t>(k)),
+          half_dist_down_(static_cast<size_t>(k * k)) {}
 
     // Distances between centers; half of the nearest other center per center.
     void set_centers(const T* centers, int n_threads) {
@@ -39,6 +42,7 @@ public:
             for (index_t b = 0; b < k_; ++b) {
                 const double dist = a == b ? 0.0 : std::sqrt(squared_distance(centers + a * d, centers + b * d, d));
                 center_dist_[static_cast<size_t>(a * k_ + b)] = dist;
+                half_dist_down_[static_cast<size_t>(a * k_ + b)] = round_down(0.5 * dist);
                 if (a != b && dist < nearest) nearest = dist;
             }
             half_min_[static_cast<size_t>(a)] = 0.5 * nearest;
@@ -74,9 +78,11 @@ public:
         }
     }
 
-    // Reassigns rows [begin, end) with the current centers; returns label changes.
-    index_t assign_rows(index_t begin, index_t end, label_t* labels) {
-        index_t changed = 0;
+    // Reassigns rows [begin, end) with the current centers, recording label changes.
+    // The centers a sample's bounds cannot rule out are found 64 at a time by one
+    // vectorized comparison of its lower bounds and half the center distances with its
+    // upper bound; each candidate is then tested again exactly, as Elkan's loop does.
+    void assign_rows(index_t begin, index_t end, label_t* labels, Moves& moves) {
         for (index_t i = begin; i < end; ++i) {
             index_t a = labels[i];
             double u = upper_[static_cast<size_t>(i)];
@@ -84,39 +90,48 @@ public:
             bool tight = tight_[static_cast<size_t>(i)] != 0;
             double u_sq = upper_sq_[static_cast<size_t>(i)];
             const index_t start = a;
-            for (index_t c = 0; c < k_; ++c) {
-                if (c == a) continue;
-                if (may_skip(u, lower(i, c)) || may_skip(u, 0.5 * cdist(a, c))) continue;
-                if (!tight) {
-                    u_sq = dist_sq(i, a);
-                    u = std::sqrt(u_sq);
-                    set_lower(i, a, u);
-                    tight = true;
+            const T limit = round_up(u * (1.0 + 1e-9));  // admits every center may_skip keeps
+            const T* row_lower = lower_.data() + i * k_;
+            const T* half_dist = half_dist_down_.data() + start * k_;
+            for (index_t base = 0; base < k_; base += 64) {
+                std::uint64_t left = candidates(row_lower + base, half_dist + base, std::min<index_t>(64, k_ - base),
+                                                limit);
+                for (; left != 0; left &= left - 1) {
+                    const index_t c = base + __builtin_ctzll(left);
+                    if (c == a) continue;
                     if (may_skip(u, lower(i, c)) || may_skip(u, 0.5 * cdist(a, c))) continue;
-                }
-                const double sq = dist_sq(i, c);
-                const double dist = std::sqrt(sq);
-                set_lower(i, c, dist);
-                if (sq < u_sq || (sq == u_sq && c < a)) {
-                    a = c;
-                    u = dist;
-                    u_sq = sq;
+                    if (!tight) {
+                        u_sq = dist_sq(i, a);
+                        u = std::sqrt(u_sq);
+                        set_lower(i, a, u);
+                        tight = true;
+                        if (may_skip(u, lower(i, c)) || may_skip(u, 0.5 * cdist(a, c))) continue;
+                    }
+                    const double sq = dist_sq(i, c);
+                    const double dist = std::sqrt(sq);
+                    set_lower(i, c, dist);
+                    if (sq < u_sq || (sq == u_sq && c < a)) {
+                        a = c;
+                        u = dist;
+                        u_sq = sq;
+                    }
                 }
             }
             labels[i] = static_cast<label_t>(a);
             upper_[static_cast<size_t>(i)] = u;
             upper_sq_[static_cast<size_t>(i)] = u_sq;
             tight_[static_cast<size_t>(i)] = tight;
-            changed += a != start;
+            if (a != start) moves.add(i, static_cast<label_t>(start));
         }
-        return changed;
     }
 
     // After centers moved from old to new: loosen the bounds by each center's shift.
     void move_centers(const T* old_centers, const T* new_centers, const label_t* labels, int n_threads) {
         const index_t d = x_.d;
-        for (index_t c = 0; c < k_; ++c)
+        for (index_t c = 0; c < k_; ++c) {
             shift_[static_cast<size_t>(c)] = std::sqrt(squared_distance(old_centers + c * d, new_centers + c * d, d));
+            shift_up_[static_cast<size_t>(c)] = round_up(shift_[static_cast<size_t>(c)]);
+        }
         const RangeSplit chunks = fixed_chunks(x_.n);
         parallel_for(chunks.parts, n_threads, [&](index_t p) {
             for (index_t i = chunks.begin(p); i < chunks.end(p); ++i) {
@@ -126,9 +141,12 @@ public:
                     tight_[static_cast<size_t>(i)] = 0;
                 }
                 T* l = lower_.data() + i * k_;
+                const T* s_up = shift_up_.data();
                 for (index_t c = 0; c < k_; ++c) {
-                    const double v = static_cast<double>(l[c]) - shift_[static_cast<size_t>(c)];
-                    l[c] = round_down(v > 0 ? v : 0.0);
+                    // fl(l - s) is within half an ulp of l - s (one rounding), so scaling
+                    // it down by four ulps gives a lower bound; vectorizes, unlike nextafter.
+                    const T v = (l[c] - s_up[c]) * kShrink;
+                    l[c] = v > T(0) ? v : T(0);
                 }
             }
         });
@@ -136,6 +154,25 @@ public:
 
 private:
     static bool may_skip(double upper, double bound) { return bound_excludes(upper, bound); }
+
+    // Bit c set where neither bound exceeds limit: the centers that may be nearer.
+    // A center skipped here stays skippable when the label or the upper bound changes
+    // during the scan (its distance exceeds the old upper bound, which is at least the
+    // distance to the nearest center).
+    static std::uint64_t candidates(const T* lower, const T* half_dist, index_t count, T limit) {
+        std::uint64_t mask = 0;
+        for (index_t c = 0; c < count; ++c)
+            mask |= static_cast<std::uint64_t>(std::max(lower[c], half_dist[c]) <= limit) << c;
+        return mask;
+    }
+
+    static constexpr T kShrink = T(1) - 4 * std::numeric_limits<T>::epsilon();
+
+    static T round_up(double v) {
+        T r = static_cast<T>(v);
+        if (static_cast<double>(r) < v) r = std::nextafter(r, std::numeric_limits<T>::infinity());
+        return r;
+    }
 
     static T round_down(double v) {
         T r = static_cast<T>(v);
@@ -155,6 +192,8 @@ private:
     std::vector<char> tight_;
     std::vector<T> lower_;  // in the data dtype, rounded down: n x k is Elkan's memory cost
     std::vector<double> center_dist_, half_min_, shift_;
+    std::vector<T> shift_up_;        // shifts rounded up to the bounds' dtype
+    std::vector<T> half_dist_down_;  // half the center distances, rounded down (k x k)
 };
 
 template <class T>

@@ -16,10 +16,13 @@ struct Kernels {
     // bound margin_coef * (3 * max_norm2 + ||x - origin||^2). centers_m2 holds
     // -2 * (center - origin) (k_pad x d) in tiles of center_block(d) centers, each
     // tile feature-major (tile[j * block + b]); norms their squared norms (+inf for
-    // padding); scratch holds d * group_rows values.
+    // padding); scratch holds d * group_rows values. Unless null, bounds_sq[2r] and
+    // bounds_sq[2r + 1] receive an upper bound of row r's squared distance to labels[r]
+    // and a lower bound of its squared distance to every other center (valid for
+    // certain rows; for the bound-based algorithms).
     void (*nearest)(const T* x, index_t m, index_t d, const T* origin, const T* centers_m2,
                     const T* norms, index_t k_pad, T margin_coef, T max_norm2, label_t* labels,
-                    label_t* runner_up, unsigned char* status, T* scratch);
+                    label_t* runner_up, unsigned char* status, T* scratch, T* bounds_sq);
     index_t group_rows;    // rows the kernel handles together
     index_t (*center_block)(index_t d);  // centers per packed tile; k_pad a multiple of it
 

@@ -176,7 +176,7 @@ __attribute__((noinline)) void score_tile_outlined(const T* scratch, index_t d, 
 template <class T, bool kWide, int R, int CB>
 void nearest_impl(const T* x, index_t m, index_t d, const T* origin, const T* centers_m2, const T* norms,
                   index_t k_pad, T margin_coef, T max_norm2, label_t* labels, label_t* runner_up,
-                  unsigned char* status, T* scratch) {
+                  unsigned char* status, T* scratch, T* bounds_sq) {
     typedef typename Lanes<T>::V V;
     typedef typename Lanes<T>::I I;
     typedef typename Lanes<T>::Index IndexLane;
@@ -233,6 +233,9 @@ void nearest_impl(const T* x, index_t m, index_t d, const T* origin, const T* ce
             const V margin = splat<V>(margin_coef) * (splat<V>(T(3) * max_norm2) + xnorm[v]);
             const V gap2 = second[v] - best[v];
             const V gap3 = third[v] - best[v];
+            // Twice the margin covers the scores' error, ||x'||^2's and these two sums'.
+            const V upper_sq = best[v] + xnorm[v] + (margin + margin);
+            const V lower_sq = second[v] + xnorm[v] - (margin + margin);
             for (int i = 0; i < L; ++i) {
                 const index_t r = static_cast<index_t>(v) * L + i;
                 if (r >= rows) break;
@@ -242,6 +245,10 @@ void nearest_impl(const T* x, index_t m, index_t d, const T* origin, const T* ce
                 status[g + r] = gap2[i] > margin[i] ? kCertain
                                 : (kWide && gap3[i] > margin[i]) ? kTwoWay
                                                                   : kUncertain;
+                if (bounds_sq) {
+                    bounds_sq[2 * (g + r)] = upper_sq[i];
+                    bounds_sq[2 * (g + r) + 1] = lower_sq[i];
+                }
             }
         }
     }
@@ -250,15 +257,15 @@ void nearest_impl(const T* x, index_t m, index_t d, const T* origin, const T* ce
 template <class T>
 void nearest(const T* x, index_t m, index_t d, const T* origin, const T* centers_m2, const T* norms,
              index_t k_pad, T margin_coef, T max_norm2, label_t* labels, label_t* runner_up,
-             unsigned char* status, T* scratch) {
+             unsigned char* status, T* scratch, T* bounds_sq) {
     if (d < kWideFeatures)
         nearest_impl<T, false, QM_ROW_VECS, kNarrowCenterBlock>(x, m, d, origin, centers_m2, norms, k_pad,
                                                                 margin_coef, max_norm2, labels, runner_up,
-                                                                status, scratch);
+                                                                status, scratch, bounds_sq);
     else
         nearest_impl<T, true, QM_WIDE_ROW_VECS, kWideCenterBlock>(x, m, d, origin, centers_m2, norms, k_pad,
                                                                   margin_coef, max_norm2, labels, runner_up,
-                                                                  status, scratch);
+                                                                  status, scratch, bounds_sq);
 }
 
 // Adds rows of unit weight to per-cluster sums (double) and counts. Only additions,
