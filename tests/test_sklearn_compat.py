@@ -22,8 +22,9 @@ from quickmeans._compat import SKLEARN_VERSION
 
 # The checks scikit-learn itself expects its KMeans, MiniBatchKMeans and BisectingKMeans to
 # fail, from 1.6 on (its PER_ESTIMATOR_XFAIL_CHECKS): k-means with weights is not the same
-# as k-means on repeated samples from a random init. Before 1.6 the check was check_sample_weights_invariance
-# and the estimator declared it in its _more_tags (as quickmeans does on those versions).
+# as k-means on repeated samples from a random init. Before 1.6 the check was
+# check_sample_weights_invariance and the estimator declared it in its _more_tags (as
+# quickmeans does on those versions).
 EXPECTED_FAILED_CHECKS = {
     "check_sample_weight_equivalence_on_dense_data":
         "sample_weight is not equivalent to removing/repeating samples.",
