@@ -259,3 +259,30 @@ def test_bad_data_and_weights_in_sklearns_words(digits) -> None:
         model.predict(digits[:, :10])
     with pytest.raises(quickmeans._compat.NotFittedError, match="not fitted yet"):
         quickmeans.BisectingKMeans().predict(digits)
+
+
+def test_sklearns_own_test_file_passes_on_quickmeans(tmp_path) -> None:
+    """scikit-learn's sklearn/cluster/tests/test_bisect_k_means.py, with its estimator import
+    pointed at quickmeans, run as scikit-learn runs it (its global_dtype fixture supplied)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import sklearn
+
+    source = Path(sklearn.__file__).parent / "cluster" / "tests" / "test_bisect_k_means.py"
+    text = source.read_text(encoding="utf-8")
+    original = "from sklearn.cluster import BisectingKMeans\n"
+    assert original in text
+    (tmp_path / "test_theirs.py").write_text(
+        text.replace(original, "from quickmeans import BisectingKMeans\n"), encoding="utf-8")
+    (tmp_path / "conftest.py").write_text(
+        "import numpy as np\nimport pytest\n\n\n"
+        "@pytest.fixture(params=[np.float64, np.float32])\n"
+        "def global_dtype(request):\n    return request.param\n", encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W",
+         "ignore::DeprecationWarning", "test_theirs.py"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert " passed" in run.stdout and "skipped" not in run.stdout
