@@ -25,6 +25,12 @@ def test_big_data_snippets_run(tmp_path, monkeypatch) -> None:
     assert (tmp_path / "points.npy").stat().st_size > 100 * 2**20
 
 
+def test_bisecting_snippet_prints_sklearns_tree(capsys) -> None:
+    (block,) = snippets("Bisecting k-means")
+    exec(compile(block, str(README), "exec"), {"__name__": "__readme__"})
+    assert capsys.readouterr().out.split() == ["True", "True"]
+
+
 def test_choosing_k_snippet_runs_and_suggests_four(capsys) -> None:
     (block,) = snippets("Choosing k")
     exec(compile(block, str(README), "exec"), {"__name__": "__readme__"})

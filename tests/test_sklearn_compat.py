@@ -20,10 +20,11 @@ import quickmeans
 from conftest import make_blobs
 from quickmeans._compat import SKLEARN_VERSION
 
-# The checks scikit-learn itself expects its KMeans and MiniBatchKMeans to fail, from 1.6 on
-# (its PER_ESTIMATOR_XFAIL_CHECKS): k-means with weights is not the same as k-means on
-# repeated samples from a random init. Before 1.6 the check was check_sample_weights_invariance
-# and the estimator declared it in its _more_tags (as quickmeans does on those versions).
+# The checks scikit-learn itself expects its KMeans, MiniBatchKMeans and BisectingKMeans to
+# fail, from 1.6 on (its PER_ESTIMATOR_XFAIL_CHECKS): k-means with weights is not the same
+# as k-means on repeated samples from a random init. Before 1.6 the check was
+# check_sample_weights_invariance and the estimator declared it in its _more_tags (as
+# quickmeans does on those versions).
 EXPECTED_FAILED_CHECKS = {
     "check_sample_weight_equivalence_on_dense_data":
         "sample_weight is not equivalent to removing/repeating samples.",
@@ -64,8 +65,9 @@ def run_check_estimator(estimator) -> tuple[list[str], list[str], int]:
 
 # The checks fit 8 clusters on data with 4 distinct points: the warning is right there.
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-@pytest.mark.parametrize("estimator", [quickmeans.KMeans(), quickmeans.MiniBatchKMeans()],
-                         ids=["KMeans", "MiniBatchKMeans"])
+@pytest.mark.parametrize("estimator", [quickmeans.KMeans(), quickmeans.MiniBatchKMeans(),
+                                       quickmeans.BisectingKMeans()],
+                         ids=["KMeans", "MiniBatchKMeans", "BisectingKMeans"])
 def test_check_estimator(estimator) -> None:
     failed, expected, passed = run_check_estimator(estimator)
     assert failed == []
