@@ -32,13 +32,26 @@ def assert_same_run(model: quickmeans.KMeans, expected: tuple, dtype: type) -> N
     assert model.inertia_ == pytest.approx(inertia, rel=rtol_for(dtype))
 
 
-def test_auto_picks_elkan_only_for_many_features_and_few_clusters() -> None:
+def test_auto_picks_hamerly_when_a_scan_of_all_centers_is_long() -> None:
     from quickmeans._kmeans import choose_algorithm
 
-    assert choose_algorithm(10_000, 1024, 8, 4) == "elkan"
-    assert choose_algorithm(10_000, 16, 8, 4) == "lloyd"
-    assert choose_algorithm(10_000, 1024, 256, 4) == "lloyd"
-    assert choose_algorithm(10**9, 1024, 8, 4) == "lloyd"  # n x k bounds would not fit
+    assert choose_algorithm(200_000, 32, 64, 4) == "hamerly"
+    assert choose_algorithm(500_000, 16, 100, 4) == "hamerly"
+    assert choose_algorithm(1_000_000, 8, 16, 8) == "lloyd"  # the break-even shape
+    assert choose_algorithm(1_000_000, 8, 16, 4) == "lloyd"
+    assert choose_algorithm(500, 16, 100, 4) == "lloyd"  # too few samples to pay the bounds
+    assert choose_algorithm(10**6, 1024, 1, 4) == "lloyd"
+    assert choose_algorithm(200_000, 32, 64, 4, memory_mapped=True) == "lloyd"
+
+
+def test_auto_is_the_default_and_gives_lloyds_run() -> None:
+    X = make_blobs(3000, 24, 40, seed=5, spread=2.5, dtype=np.float32)
+    assert quickmeans.KMeans().algorithm == "auto"
+    default = quickmeans.KMeans(40, random_state=1).fit(X)
+    lloyd = quickmeans.KMeans(40, random_state=1, algorithm="lloyd").fit(X)
+    np.testing.assert_array_equal(default.labels_, lloyd.labels_)
+    assert default.n_iter_ == lloyd.n_iter_
+    np.testing.assert_allclose(default.cluster_centers_, lloyd.cluster_centers_, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("algorithm", ["elkan", "hamerly", "auto"])

@@ -88,3 +88,14 @@ def test_memmap_fit_equals_in_memory_fit(tmp_path, dtype) -> None:
     assert a.n_iter_ == b.n_iter_
     np.testing.assert_array_equal(quickmeans.KMeans(4, random_state=0).fit(mapped).predict(
         mapped), b.predict(X))
+
+
+def test_auto_keeps_lloyd_for_memory_mapped_input(tmp_path) -> None:
+    from quickmeans._kmeans import is_memory_mapped
+
+    X = make_blobs(2000, 16, 4, seed=3, spread=2.0, dtype=np.float32)
+    path = tmp_path / "x.npy"
+    np.save(path, X)
+    mapped = np.load(path, mmap_mode="r")
+    assert is_memory_mapped(mapped) and is_memory_mapped(mapped[10:])
+    assert not is_memory_mapped(X) and not is_memory_mapped(np.asarray(mapped) + 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mmap
 import numbers
 import warnings
 from typing import Any
@@ -37,17 +38,33 @@ from quickmeans._verbose import fit_verbose
 ALGORITHMS = ("lloyd", "elkan", "hamerly", "auto")
 
 
-def choose_algorithm(n_samples: int, n_features: int, n_clusters: int, itemsize: int) -> str:
-    """What algorithm='auto' runs, from measurements of the engine (bench/):
+def choose_algorithm(n_samples: int, n_features: int, n_clusters: int, itemsize: int,
+                     memory_mapped: bool = False) -> str:
+    """What algorithm='auto' runs, from measurements of the engine (``bench/run.py --cases
+    convergence``):
 
-    Lloyd's SIMD kernel wins almost everywhere; Elkan's bounds pay off only when each
-    distance is long (many features) and there are few clusters, and its n x k lower
-    bounds fit comfortably in memory.
+    Hamerly's bounds skip most samples once labels settle, and the samples they cannot
+    decide go through Lloyd's SIMD kernel in blocks; the bounds pass costs about as much
+    as scanning a few centers, so Hamerly wins when a scan of all k centers is long
+    (k x d x itemsize / 4 above 256: 1M x 8 float64, k=16 is the break-even shape). Lloyd
+    keeps memory-mapped X out of core: Hamerly's 8 bytes of bounds per sample would be most
+    of the fit's memory there. Every algorithm gives the same labels, centers and n_iter.
     """
-    bounds_bytes = n_samples * n_clusters * itemsize
-    if n_clusters > 1 and n_features >= 512 and n_clusters <= 32 and bounds_bytes <= 2**30:
-        return "elkan"
+    if memory_mapped or n_clusters < 2 or n_samples < 1024:
+        return "lloyd"
+    if n_clusters * n_features * itemsize / 4 > 256:
+        return "hamerly"
     return "lloyd"
+
+
+def is_memory_mapped(X: object) -> bool:
+    """Whether X's memory is a file mapping (np.memmap or a view of one)."""
+    base = X
+    while base is not None:
+        if isinstance(base, (np.memmap, mmap.mmap)):
+            return True
+        base = getattr(base, "base", None)
+    return False
 
 
 def cluster_sizes(labels: np.ndarray, n_clusters: int, block: int = 1 << 18) -> np.ndarray:
@@ -94,11 +111,12 @@ default='k-means++'
         k-means++ potentials in float32 and may pick other seeds on large data).
     copy_x : bool, default=True
         Accepted for compatibility; quickmeans never modifies X.
-    algorithm : {'lloyd', 'elkan', 'hamerly', 'auto'}, default='lloyd'
+    algorithm : {'lloyd', 'elkan', 'hamerly', 'auto'}, default='auto'
         'lloyd' is the classic EM-style algorithm; 'elkan' and 'hamerly' skip distance
         computations with triangle-inequality bounds (Elkan: n x k bounds, Hamerly: two per
-        sample). 'auto' picks by shape (see ``choose_algorithm``). All give identical results
-        from the same init.
+        sample). 'auto' (the default, where scikit-learn's is 'lloyd') picks the fastest for
+        the shape (see ``choose_algorithm``). All give the same labels, centers (to rounding)
+        and n_iter_ from the same init, so the default changes speed, not results.
     n_threads : int or None, default=None
         Threads for the engine. None uses OpenMP's current limit (which
         ``threadpoolctl.threadpool_limits`` controls); -1 uses all cores.
@@ -140,7 +158,7 @@ default='k-means++'
         verbose: int = 0,
         random_state: Any = None,
         copy_x: bool = True,
-        algorithm: str = "lloyd",
+        algorithm: str = "auto",
         n_threads: int | None = None,
     ) -> None:
         self.n_clusters = n_clusters
@@ -260,7 +278,8 @@ default='k-means++'
         random_state = check_random_state(self.random_state)
         algorithm = params["algorithm"]
         if algorithm == "auto":
-            algorithm = choose_algorithm(X.shape[0], X.shape[1], n_clusters, X.dtype.itemsize)
+            algorithm = choose_algorithm(X.shape[0], X.shape[1], n_clusters, X.dtype.itemsize,
+                                         is_memory_mapped(X))
         tol = params["tol"]
         tol = 0.0 if tol == 0 else _engine.mean_feature_variance(X, n_threads) * tol
 
@@ -460,7 +479,7 @@ def k_means(
     tol: float = 1e-4,
     random_state: Any = None,
     copy_x: bool = True,
-    algorithm: str = "lloyd",
+    algorithm: str = "auto",
     return_n_iter: bool = False,
 ) -> tuple:
     """Perform K-means clustering algorithm (scikit-learn's function signature).
@@ -487,7 +506,7 @@ def k_means(
         Determines random number generation for centroid initialization.
     copy_x : bool, default=True
         Accepted for compatibility; quickmeans never modifies X.
-    algorithm : {'lloyd', 'elkan', 'hamerly', 'auto'}, default='lloyd'
+    algorithm : {'lloyd', 'elkan', 'hamerly', 'auto'}, default='auto'
         The k-means algorithm to use, as in :class:`KMeans`.
     return_n_iter : bool, default=False
         Whether to return the number of iterations as well.

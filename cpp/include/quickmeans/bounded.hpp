@@ -54,12 +54,14 @@ FitSummary iterate_with_bounds(Bounds& bounds, const DenseView<T>& x, const doub
         });
         index_t changed = sums.update(x, sample_weight, labels, exact, threads);
         if (iter == 0) changed = x.n;
-        double shift = next_centers();
-        bool stop = changed == 0 || shift <= tol || iter + 1 == max_iter;
+        // A step that moved only weightless samples leaves Lloyd's centers exactly where they
+        // were (shift 0), whereas carried and exact sums may differ by rounding.
+        const double shift = next_centers();
+        const bool unmoved = iter > 0 && !relocated && !sums.moved_weight(sample_weight);
+        const bool stop = changed == 0 || shift <= tol || (unmoved && tol >= 0) || iter + 1 == max_iter;
         if (stop && !sums.is_exact() && !relocated) {  // the returned centers come from exact sums
             sums.recompute(x, sample_weight, labels, threads);
-            shift = next_centers();
-            stop = changed == 0 || shift <= tol || iter + 1 == max_iter;
+            next_centers();
         }
         bounds.move_centers(centers, next.data(), labels, threads);
         std::copy(next.begin(), next.end(), centers);

@@ -25,6 +25,10 @@ namespace quickmeans {
 
 template <class T>
 class ElkanBounds {
+    // Bounds are stored as float whatever the data's dtype (rounded outwards): n x k of
+    // them are read and written every iteration, so their size is Elkan's cost.
+    using B = float;
+
 public:
     ElkanBounds(const DenseView<T>& x, index_t k)
         : x_(x), k_(k), upper_(static_cast<size_t>(x.n)), upper_sq_(static_cast<size_t>(x.n)),
@@ -90,9 +94,9 @@ public:
             bool tight = tight_[static_cast<size_t>(i)] != 0;
             double u_sq = upper_sq_[static_cast<size_t>(i)];
             const index_t start = a;
-            const T limit = round_up(u * (1.0 + 1e-9));  // admits every center may_skip keeps
-            const T* row_lower = lower_.data() + i * k_;
-            const T* half_dist = half_dist_down_.data() + start * k_;
+            const B limit = round_up(u * (1.0 + 1e-9));  // admits every center may_skip keeps
+            const B* row_lower = lower_.data() + i * k_;
+            const B* half_dist = half_dist_down_.data() + start * k_;
             for (index_t base = 0; base < k_; base += 64) {
                 std::uint64_t left = candidates(row_lower + base, half_dist + base, std::min<index_t>(64, k_ - base),
                                                 limit);
@@ -140,13 +144,13 @@ public:
                     upper_[static_cast<size_t>(i)] += s;
                     tight_[static_cast<size_t>(i)] = 0;
                 }
-                T* l = lower_.data() + i * k_;
-                const T* s_up = shift_up_.data();
+                B* l = lower_.data() + i * k_;
+                const B* s_up = shift_up_.data();
                 for (index_t c = 0; c < k_; ++c) {
                     // fl(l - s) is within half an ulp of l - s (one rounding), so scaling
                     // it down by four ulps gives a lower bound; vectorizes, unlike nextafter.
-                    const T v = (l[c] - s_up[c]) * kShrink;
-                    l[c] = v > T(0) ? v : T(0);
+                    const B v = (l[c] - s_up[c]) * kShrink;
+                    l[c] = v > B(0) ? v : B(0);
                 }
             }
         });
@@ -159,24 +163,24 @@ private:
     // A center skipped here stays skippable when the label or the upper bound changes
     // during the scan (its distance exceeds the old upper bound, which is at least the
     // distance to the nearest center).
-    static std::uint64_t candidates(const T* lower, const T* half_dist, index_t count, T limit) {
+    static std::uint64_t candidates(const B* lower, const B* half_dist, index_t count, B limit) {
         std::uint64_t mask = 0;
         for (index_t c = 0; c < count; ++c)
             mask |= static_cast<std::uint64_t>(std::max(lower[c], half_dist[c]) <= limit) << c;
         return mask;
     }
 
-    static constexpr T kShrink = T(1) - 4 * std::numeric_limits<T>::epsilon();
+    static constexpr B kShrink = B(1) - 4 * std::numeric_limits<B>::epsilon();
 
-    static T round_up(double v) {
-        T r = static_cast<T>(v);
-        if (static_cast<double>(r) < v) r = std::nextafter(r, std::numeric_limits<T>::infinity());
+    static B round_up(double v) {
+        B r = static_cast<B>(v);
+        if (static_cast<double>(r) < v) r = std::nextafter(r, std::numeric_limits<B>::infinity());
         return r;
     }
 
-    static T round_down(double v) {
-        T r = static_cast<T>(v);
-        if (static_cast<double>(r) > v) r = std::nextafter(r, T(0));
+    static B round_down(double v) {
+        B r = static_cast<B>(v);
+        if (static_cast<double>(r) > v) r = std::nextafter(r, B(0));
         return r;
     }
 
@@ -190,10 +194,10 @@ private:
     const T* centers_ = nullptr;
     std::vector<double> upper_, upper_sq_;
     std::vector<char> tight_;
-    std::vector<T> lower_;  // in the data dtype, rounded down: n x k is Elkan's memory cost
+    std::vector<B> lower_;  // rounded down: n x k is Elkan's memory cost
     std::vector<double> center_dist_, half_min_, shift_;
-    std::vector<T> shift_up_;        // shifts rounded up to the bounds' dtype
-    std::vector<T> half_dist_down_;  // half the center distances, rounded down (k x k)
+    std::vector<B> shift_up_;        // shifts rounded up to the bounds' dtype
+    std::vector<B> half_dist_down_;  // half the center distances, rounded down (k x k)
 };
 
 template <class T>

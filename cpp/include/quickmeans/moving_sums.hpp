@@ -63,6 +63,15 @@ public:
         return changed;
     }
 
+    // Whether any recorded move carries weight: when none does, Lloyd's sums (and so its
+    // centers) are the same as in the last step, bit for bit.
+    bool moved_weight(const double* sample_weight) const {
+        for (const Moves& m : moves_)
+            for (index_t i : m.rows)
+                if (weight_of(sample_weight, i) != 0.0) return true;
+        return false;
+    }
+
     // Sums all rows again (the pass did not).
     template <class T>
     void recompute(const DenseView<T>& x, const double* sample_weight, const label_t* labels, int n_threads) {

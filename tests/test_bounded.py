@@ -1,0 +1,107 @@
+"""The bound-based algorithms (Elkan, Hamerly) against Lloyd's run and the NumPy reference
+over long fits: their cluster sums are carried from iteration to iteration by the samples
+that moved (moving_sums.hpp), recomputed exactly every 8 iterations, after an empty cluster
+was relocated, when a cluster's weight nears zero, and before the centers are returned.
+Each case here crosses one of those paths.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import make_blobs
+from quickmeans import _core
+from quickmeans import reference as ref
+
+BOUNDED = ["elkan", "hamerly"]
+
+
+def fit(X, init, algorithm, weights=None, tol=0.0, max_iter=300, threads=1):
+    centers, labels, inertia, n_iter = _core.fit(X, weights, init, algorithm, max_iter, tol, threads)
+    return centers, labels, inertia, n_iter
+
+
+def assert_same_as_lloyd(X, init, algorithm, weights=None, tol=0.0, max_iter=300) -> tuple:
+    expected = fit(X, init, "lloyd", weights, tol, max_iter)
+    got = fit(X, init, algorithm, weights, tol, max_iter)
+    np.testing.assert_array_equal(got[1], expected[1])
+    assert got[3] == expected[3]
+    rtol = 1e-12 if X.dtype == np.float64 else 1e-6
+    np.testing.assert_allclose(got[0], expected[0], rtol=rtol, atol=rtol)
+    assert got[2] == pytest.approx(expected[2], rel=rtol)
+    return expected
+
+
+@pytest.mark.parametrize("algorithm", BOUNDED)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_long_overlapping_run_equals_lloyd_and_reference(algorithm, dtype) -> None:
+    # Overlapping blobs and k above their number: dozens of iterations, so the sums are
+    # carried across several exact refreshes.
+    X = make_blobs(4000, 5, 6, seed=8, spread=3.0, dtype=dtype)
+    init = X[np.random.RandomState(0).choice(len(X), 40, replace=False)].copy()
+    expected = assert_same_as_lloyd(X, init, algorithm)
+    assert expected[3] > 20
+    centers, labels, inertia, n_iter = ref.lloyd(X.astype(np.float64), init.astype(np.float64), tol=0.0)
+    if dtype == np.float64:
+        np.testing.assert_array_equal(expected[1], labels)
+        assert expected[3] == n_iter
+
+
+@pytest.mark.parametrize("algorithm", BOUNDED)
+def test_tol_stop_between_refreshes_returns_exact_centers(algorithm) -> None:
+    # Stopping by tol at an iteration that is not a multiple of 8: the centers must be the
+    # means of the final labels, as Lloyd's are, bit for bit in float64 here.
+    X = make_blobs(3000, 4, 5, seed=2, spread=2.5)
+    init = X[:25].copy()
+    for tol in (1e-3, 1e-5, 1e-7):
+        centers, labels, _, _ = fit(X, init, algorithm, tol=tol)
+        expected = fit(X, init, "lloyd", tol=tol)
+        np.testing.assert_array_equal(labels, expected[1])
+        means = np.array([X[labels == c].mean(axis=0) for c in range(25)])
+        np.testing.assert_allclose(centers, means, rtol=1e-13, atol=1e-13)
+
+
+@pytest.mark.parametrize("algorithm", BOUNDED)
+def test_weights_with_zeros_and_clusters_of_zero_weight(algorithm) -> None:
+    # Samples of weight zero can leave a cluster with members but no weight: its emptiness
+    # (and so the relocation) must be judged on exact sums, not on carried ones.
+    rng = np.random.RandomState(4)
+    X = make_blobs(2500, 3, 8, seed=4, spread=2.0)
+    weights = rng.uniform(0.5, 2.0, len(X))
+    weights[rng.rand(len(X)) < 0.3] = 0.0
+    init = X[rng.choice(len(X), 30, replace=False)].copy()
+    assert_same_as_lloyd(X, init, algorithm, weights)
+
+
+@pytest.mark.parametrize("algorithm", BOUNDED)
+@pytest.mark.parametrize("seed", range(12))
+def test_runs_with_empty_clusters_relocated_equal_lloyd(algorithm, seed) -> None:
+    # Many clusters on little, clumped data with repeated rows: clusters empty out at
+    # various iterations and are relocated, after which carried sums are stale.
+    rng = np.random.RandomState(seed)
+    base = rng.randint(0, 6, size=(60, 2)).astype(np.float64)
+    X = np.repeat(base, rng.randint(1, 6, size=len(base)), axis=0) + rng.normal(0, 0.01, (1, 2))
+    X = np.concatenate([X, make_blobs(400, 2, 3, seed=seed, spread=1.5)])
+    init = np.concatenate([X[rng.choice(len(X), 20)], rng.uniform(-15, 15, (10, 2))])
+    assert_same_as_lloyd(X, init, algorithm, max_iter=60)
+
+
+@pytest.mark.parametrize("algorithm", BOUNDED)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_results_do_not_depend_on_threads(algorithm, dtype) -> None:
+    X = make_blobs(30_000, 12, 10, seed=6, spread=3.0, dtype=dtype)
+    init = X[:48].copy()
+    one = fit(X, init, algorithm, threads=1)
+    two = fit(X, init, algorithm, threads=2)
+    for a, b in zip(one, two):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("algorithm", BOUNDED)
+def test_float64_data_beyond_float32_range(algorithm) -> None:
+    # The bounds are stored as float32, rounded outwards: distances past its range must
+    # still give Lloyd's run (the bounds then decide nothing, so every sample is scanned).
+    X = make_blobs(2000, 3, 4, seed=9, spread=1.5) * 1e30
+    init = X[:12].copy()
+    assert_same_as_lloyd(X, init, algorithm)
