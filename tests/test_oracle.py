@@ -51,7 +51,8 @@ def test_auto_is_the_default_and_gives_lloyds_run() -> None:
     lloyd = quickmeans.KMeans(40, random_state=1, algorithm="lloyd").fit(X)
     np.testing.assert_array_equal(default.labels_, lloyd.labels_)
     assert default.n_iter_ == lloyd.n_iter_
-    np.testing.assert_allclose(default.cluster_centers_, lloyd.cluster_centers_, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(default.cluster_centers_, lloyd.cluster_centers_,
+                               rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("algorithm", ["elkan", "hamerly", "auto"])
