@@ -319,4 +319,4 @@ QUICK = Suite(
 )
 
 #: Names accepted by ``--cases``: a group or a single case id.
-GROUPS = ("lloyd", "e2e", "predict", "sparse", "memory", "peak")
+GROUPS = ("lloyd", "e2e", "predict", "sparse", "memory", "peak", "convergence", "scaling")

@@ -18,7 +18,7 @@ if __package__ in (None, ""):  # run as a script: make the ``bench`` package imp
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import cases as cases_mod  # noqa: E402
-from bench import chart, machine, memory, peak, report  # noqa: E402
+from bench import chart, convergence, machine, memory, peak, report  # noqa: E402
 from bench.measure import (  # noqa: E402
     Outcome,
     Row,
@@ -146,6 +146,11 @@ def main(argv: list[str] | None = None) -> int:
             take(run_predict(case, peers, args.repeats, peak_by_dtype, suite.settle_seconds))
         for case in groups["sparse"]:
             take(run_sparse(case, peers, args.repeats, suite.settle_seconds))
+        if "convergence" in wanted:
+            payload["convergence"] = convergence.run_convergence(args.threads, args.repeats,
+                                                                 args.quick)
+        if "scaling" in wanted:
+            payload["scaling"] = convergence.run_scaling(args.threads, args.repeats, args.quick)
     if "memory" in wanted:
         mem = suite.memory
         for library in mem.libraries:
@@ -192,6 +197,15 @@ def main(argv: list[str] | None = None) -> int:
     if memory_results:
         print("\nMemory: peak RSS growth of one fit in a fresh process, over the RSS after "
               "X was made:\n\n" + report.memory_table(memory_results))
+    if "convergence" in payload:
+        print("\nTime to convergence from one shared k-means++ init, default tol (× = that "
+              "sklearn time / this time):\n\n" + convergence.convergence_table(
+                  payload["convergence"]))
+    if "scaling" in payload:
+        print("\nHow cost grows (time per iteration while n, then k, doubles):\n\n"
+              + convergence.scaling_table(payload["scaling"]))
+        args.out.mkdir(parents=True, exist_ok=True)
+        convergence.scaling_chart(payload["scaling"], args.out / "scaling.png")
     for w in warnings:
         print(f"\nWARNING: {w}")
 
