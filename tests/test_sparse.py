@@ -259,6 +259,46 @@ def test_exact_ties_are_settled_as_the_dense_path_settles_them(dtype) -> None:
     np.testing.assert_array_equal(model.cluster_centers_, dense.cluster_centers_)
 
 
+def tied_rows(dtype: type, index_dtype: type, signed: bool) -> sparse.csr_matrix:
+    """Unit rows of ~5 columns out of 2003 (not a multiple of 4: the last three columns are
+    summed apart), the last columns used often, plus 40 rows with a quarter of all columns
+    set (centers with more nonzeros than the sparse tie-breaking takes)."""
+    rng = np.random.RandomState(7)
+    few = sparse.random(2500, 2003, density=0.0025, format="csr", random_state=rng)
+    few = few + sparse.random(2500, 2003, density=0.0025, format="csr", random_state=rng).multiply(
+        np.arange(2003) >= 1990)
+    many = sparse.random(40, 2003, density=0.25, format="csr", random_state=rng)
+    X = sparse.vstack([few, many]).tocsr()
+    if signed:
+        X.data *= rng.choice([-1.0, 1.0], X.nnz)
+    X = normalize(X)
+    X.sort_indices()
+    return convert(X, dtype=dtype, index_dtype=index_dtype)
+
+
+@pytest.mark.parametrize("signed", [False, True])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("index_dtype", INDEX_DTYPES)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_ties_with_sparse_centers_are_settled_as_the_dense_path_does(dtype, index_dtype, weighted,
+                                                                      signed) -> None:
+    # Init = rows of X: most rows tie among the sparse initial centers and are settled by
+    # exact distances over the union of the row's and the center's columns; some centers
+    # (the dense rows, later the means) take the full exact distance. Both must give the
+    # dense path's labels and centers bit for bit.
+    X = tied_rows(dtype, index_dtype, signed)
+    D = X.toarray()
+    init = np.concatenate([rows_of(D[:2500], 14, seed=2), D[2500:2502]])
+    w = weights(X.shape[0]) if weighted else None
+    model, dense = fit_both(X, n_clusters=16, init=init, sample_weight=w)
+    assert model.n_iter_ > 1
+    assert_fitted_like_dense(model, dense, dtype)
+    np.testing.assert_array_equal(model.cluster_centers_, dense.cluster_centers_)
+    first, first_dense = fit_both(X, n_clusters=16, init=init, sample_weight=w, max_iter=1)
+    np.testing.assert_array_equal(first.labels_, first_dense.labels_)
+    np.testing.assert_array_equal(first.cluster_centers_, first_dense.cluster_centers_)
+
+
 @pytest.mark.parametrize("stop", STOPS)
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("dtype", DTYPES)

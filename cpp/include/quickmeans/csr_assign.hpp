@@ -2,8 +2,9 @@
 // double from the row's entries against the centers stored feature-major (one
 // k-long multiply-add per stored entry), so a row costs O(nnz * k). A row whose
 // best and second-best scores lie within the rounding bound is settled with the
-// exact distance (csr.hpp's row_distance, the same bits as the dense path), so
-// labels equal the dense path's on the densified data.
+// exact distance (csr.hpp's row_distance, the same bits as the dense path; in
+// O(nnz + support) for a center with few nonzeros, csr_support.hpp), so labels equal
+// the dense path's on the densified data.
 #pragma once
 
 #include <algorithm>
@@ -15,6 +16,7 @@
 #include "quickmeans/assign.hpp"
 #include "quickmeans/common.hpp"
 #include "quickmeans/csr.hpp"
+#include "quickmeans/csr_support.hpp"
 #include "quickmeans/inertia.hpp"
 #include "quickmeans/kernels.hpp"
 #include "quickmeans/parallel.hpp"
@@ -40,6 +42,7 @@ public:
     void set_centers(const T* centers) {
         centers_ = centers;
         max_norm2_ = 0.0;
+        supports_.set(centers, k_, d_);
         for (index_t c = 0; c < k_; ++c) {
             double norm2 = 0.0;
             for (index_t j = 0; j < d_; ++j) {
@@ -92,7 +95,7 @@ private:
         index_t nearest = best_c;
         for (index_t c = 0; c < k_; ++c) {
             if (scores[c] > best + margin) continue;
-            const double dist = row_distance(x, i, centers_ + c * d_);
+            const double dist = supports_.distance(x, i, c, centers_ + c * d_);
             if (dist < best_exact) {
                 best_exact = dist;
                 nearest = c;
@@ -109,6 +112,7 @@ private:
     double max_norm2_ = 0.0;
     double margin_coef_;
     const T* centers_ = nullptr;
+    CenterSupports supports_;  // nonzero coordinates of the sparse centers, for exact distances
     std::vector<std::vector<double>> scores_;  // one k-long buffer per thread
 };
 

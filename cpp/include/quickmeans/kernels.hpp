@@ -56,6 +56,14 @@ struct KernelSet {
     // ((m + 63) / 64 words) set where dist[r] < closest[r].
     void (*capped_sums)(const double* closest, const double* dist, const double* w, index_t m,
                         double* ways, std::uint64_t* improved);
+    // k-means++ screen of float32 rows listed by index (row r at x + r * d) against t
+    // points, in groups of screen_rows (<= 32) rows: bit r of near[p * groups + g]
+    // (groups = ceil(count / screen_rows)) is set unless the float32 squared distance
+    // (differences squared and summed over features) of row rows[g * screen_rows + r] to
+    // point p is finite and above its threshold. scratch holds d * screen_rows floats.
+    void (*screen_f32)(const float* x, const index_t* rows, index_t count, index_t d, const float* points,
+                       index_t t, const float* thresholds, std::uint32_t* near, float* scratch);
+    index_t screen_rows;
     template <class T>
     const Kernels<T>& get() const;
 };

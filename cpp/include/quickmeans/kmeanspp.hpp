@@ -6,32 +6,25 @@
 //
 // Distances are exact (double) and computed by the SIMD point_distances kernel
 // (sparse rows: by the expansion, clipped at 0), all trials of a step in one pass
-// over X; potentials are summed per fixed chunk and the chunks in order, so the
+// over X (dense rows: only those that can change a potential, seeding_pruned.hpp); potentials are summed per fixed chunk and the chunks in order, so the
 // choice does not depend on the thread count.
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
+#include <type_traits>
 #include <vector>
 
+#include "quickmeans/bits.hpp"
 #include "quickmeans/common.hpp"
 #include "quickmeans/inertia.hpp"
 #include "quickmeans/kernels.hpp"
 #include "quickmeans/parallel.hpp"
 #include "quickmeans/rows.hpp"
+#include "quickmeans/seeding_pruned.hpp"
 
 namespace quickmeans {
-
-// Index of the lowest set bit of a non-zero word.
-inline index_t lowest_bit(std::uint64_t word) {
-#if defined(__GNUC__) || defined(__clang__)
-    return __builtin_ctzll(word);
-#else
-    index_t i = 0;
-    for (; !(word & 1); word >>= 1) ++i;
-    return i;
-#endif
-}
 
 // running + sum of w[i] * closest[i] for i in [begin, end), added one by one in order
 // (the sequence np.cumsum follows). A multiplication by 1.0 is exact, so the
@@ -61,6 +54,7 @@ void kmeans_plusplus(const View& x, const double* sample_weight, index_t k, inde
     const index_t words = (chunk_rows + 63) / 64;  // bits per chunk and trial
     const index_t slots = chunks.parts * n_trials;
     std::vector<double> closest(static_cast<size_t>(n));
+    std::vector<label_t> labels(static_cast<size_t>(n), 0);  // the center closest[i] is from
     std::vector<double> chunk_end_sum(static_cast<size_t>(chunks.parts));
     std::vector<double> ways(static_cast<size_t>(slots * 8));
     std::vector<std::uint64_t> improved(static_cast<size_t>(slots * words));
@@ -78,7 +72,7 @@ void kmeans_plusplus(const View& x, const double* sample_weight, index_t k, inde
     std::vector<ThreadBuffers> buffers(static_cast<size_t>(threads));
     const index_t group = kern.distance_rows;
     for (ThreadBuffers& tb : buffers) {
-        tb.dist.resize(static_cast<size_t>(n_trials * chunk_rows));
+        if (!std::is_same_v<View, DenseView<T>>) tb.dist.resize(static_cast<size_t>(n_trials * chunk_rows));
         tb.scratch.resize(static_cast<size_t>(group * d));
         tb.listed_dist.resize(static_cast<size_t>(group));
         tb.packed.resize(static_cast<size_t>(group * d));
@@ -97,7 +91,7 @@ void kmeans_plusplus(const View& x, const double* sample_weight, index_t k, inde
     // closest = min(closest, distance to candidate `best`), only for the rows whose
     // bit the trial pass set (the others cannot change): a pass over X becomes a
     // pass over the rows the new center takes, in groups of the kernel's width.
-    auto update_closest = [&](index_t best) {
+    auto update_closest = [&](index_t best, index_t c) {
         const T* point = candidate_rows.data() + best * d;
         const double norm2 = norms2[static_cast<size_t>(best)];
         parallel_for(chunks.parts, threads, [&](index_t p) {
@@ -109,8 +103,12 @@ void kmeans_plusplus(const View& x, const double* sample_weight, index_t k, inde
                 listed_distances(x, tb.listed.data(), count, point, &norm2, tb.listed_dist.data(),
                                  tb.packed.data(), tb.scratch.data());
                 for (index_t i = 0; i < count; ++i) {
-                    double& c = closest[static_cast<size_t>(tb.listed[static_cast<size_t>(i)])];
-                    c = std::min(c, tb.listed_dist[static_cast<size_t>(i)]);
+                    const size_t row = static_cast<size_t>(tb.listed[static_cast<size_t>(i)]);
+                    const double dist = tb.listed_dist[static_cast<size_t>(i)];
+                    if (dist < closest[row]) {
+                        closest[row] = dist;
+                        labels[row] = static_cast<label_t>(c);
+                    }
                 }
                 count = 0;
             };
@@ -122,6 +120,10 @@ void kmeans_plusplus(const View& x, const double* sample_weight, index_t k, inde
             if (count > 0) flush();
         });
     };
+    // Dense rows skip the distances that cannot matter (seeding_pruned.hpp).
+    constexpr bool kDense = std::is_same_v<View, DenseView<T>>;
+    std::optional<PrunedTrials<T>> pruned;
+    if constexpr (kDense) pruned.emplace(x, sample_weight, chunks, chunk_rows, words, n_trials, k, threads);
     auto take = [&](index_t c, index_t sample) {
         copy_row(x, sample, centers + c * d);
         indices[c] = sample;
@@ -165,7 +167,10 @@ void kmeans_plusplus(const View& x, const double* sample_weight, index_t k, inde
         // All trials of this step in one pass over X: each chunk's potential per trial
         // (in eight ways) and the rows each trial would take.
         std::fill(ways.begin(), ways.end(), 0.0);
-        parallel_for(chunks.parts, threads, [&](index_t p) {
+        if constexpr (kDense) {
+            pruned->run(centers, c, candidate_rows.data(), closest.data(), labels.data(), ways.data(),
+                        improved.data(), threads);
+        } else parallel_for(chunks.parts, threads, [&](index_t p) {
             const index_t b = chunks.begin(p), m = chunks.end(p) - b;
             ThreadBuffers& tb = buffers[static_cast<size_t>(thread_id())];
             distances_to_points(x, b, m, candidate_rows.data(), norms2.data(), n_trials, tb.dist.data(), m,
@@ -191,7 +196,7 @@ void kmeans_plusplus(const View& x, const double* sample_weight, index_t k, inde
             }
         }
         take(c, candidates[static_cast<size_t>(best)]);
-        update_closest(best);
+        update_closest(best, c);
     }
 }
 

@@ -1,0 +1,236 @@
+// The trial pass of k-means++ seeding on dense rows, with most distances skipped but
+// every potential the same, bit for bit, as when all of them are computed.
+//
+// A trial's potential over a chunk sums, in row order, w * min(closest, dist) where dist
+// is the exact (double, point_distances) distance to the candidate. A row the candidate
+// cannot improve contributes closest whatever dist is, so dist is needed only where it
+// may be below closest, and exactly only where it is:
+// - the triangle inequality (as in "exact accelerated k-means++"): if the row's closest
+//   center a has ||a - cand|| >= 2 ||x - a||, the candidate is no closer than a. One test
+//   per row against the nearest of the step's candidates to a skips all of them;
+// - for float32 rows, the others are screened by float32 distances (twice the lanes, no
+//   conversion): one above closest by more than its rounding bound proves the exact one
+//   is not below closest.
+// Only the rest get exact distances. A chunk where no candidate improves a row takes the
+// plain sum of closest, computed by the same kernel (capped_sums with dist = +inf).
+//
+// Rounding bounds (u = 2^-53, uf = 2^-24, computations of n terms off by at most
+// n u relative, plus an absolute underflow term): the exact kernel's distance E and a
+// double squared_distance are within g = (d + 4) 2^-52 (relative) and a = (d + 2) 2^-1070 of
+// the true value; the float32 screen within gf = (d + 2) uf / (1 - (d + 2) uf) and
+// af = (d + 4) 2^-145 of it.
+// - Triangle: with M the computed ||a - cand||^2 and D = closest, M >= 4 (1 + 4 g) D + 8 a
+//   gives the true ||a - cand|| >= 2 sqrt((D + a) / (1 - g)) >= 2 ||x - a|| bounded so
+//   that (1 - g) ||x - cand||^2 - a >= D, hence E >= D.
+// - Screen: S > ((D + a)(1 + 2 gf) + af)(1 + 2^-22), rounded to float, gives the true
+//   ||x - cand||^2 >= (D + a) / (1 - g), hence again E >= D.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <type_traits>
+#include <vector>
+
+#include "quickmeans/common.hpp"
+#include "quickmeans/distance.hpp"
+#include "quickmeans/kernels.hpp"
+#include "quickmeans/parallel.hpp"
+#include "quickmeans/rows.hpp"
+#include "quickmeans/bits.hpp"
+
+namespace quickmeans {
+
+template <class T>
+class PrunedTrials {
+public:
+    // chunks: the driver's fixed chunks (rows per chunk at most chunk_rows, words of
+    // improved bits per chunk and trial).
+    PrunedTrials(const DenseView<T>& x, const double* sample_weight, const RangeSplit& chunks,
+                 index_t chunk_rows, index_t words, index_t n_trials, index_t k, int threads)
+        : x_(x), w_(sample_weight), chunks_(chunks), chunk_rows_(chunk_rows), words_(words),
+          n_trials_(n_trials), kernel_set_(active_kernels()), kern_(kernel_set_.template get<T>()),
+          min_gap_(static_cast<size_t>(k)), buffers_(static_cast<size_t>(threads)) {
+        const double d = static_cast<double>(x.d);
+        const double g = (d + 4) * std::ldexp(1.0, -52);
+        absolute_ = (d + 2) * std::ldexp(1.0, -1070);
+        prune_factor_ = 4 * (1 + 4 * g);
+        prune_offset_ = 8 * absolute_;
+        const double uf = (d + 2) * std::ldexp(1.0, -24);
+        screen_ = std::is_same_v<T, float> && uf < 0.25;
+        screen_factor_ = (1 + 2 * (uf / (1 - uf))) * (1 + std::ldexp(1.0, -22));
+        screen_offset_ = (d + 4) * std::ldexp(1.0, -145) * (1 + std::ldexp(1.0, -22));
+        const index_t row_bytes = x.d * static_cast<index_t>(sizeof(T));
+        prefetch_lines_ = row_bytes <= 256 ? (row_bytes + 63) / 64 : 0;
+        const index_t group = kern_.distance_rows;
+        for (Buffers& b : buffers_) {
+            b.rows.resize(static_cast<size_t>(chunk_rows));
+            b.thresholds.resize(static_cast<size_t>(chunk_rows));
+            b.near.resize(static_cast<size_t>(n_trials * (chunk_rows / kernel_set_.screen_rows + 1)));
+            b.dist.assign(static_cast<size_t>(n_trials * chunk_rows), kInf);
+            b.all_inf.assign(static_cast<size_t>(chunk_rows), kInf);
+            b.listed.resize(static_cast<size_t>(group));
+            b.listed_dist.resize(static_cast<size_t>(group * n_trials));
+            b.packed.resize(static_cast<size_t>(group * x.d));
+            b.scratch.resize(static_cast<size_t>(group * x.d));
+            b.screen_scratch.resize(static_cast<size_t>(kernel_set_.screen_rows * x.d));
+            b.improves.resize(static_cast<size_t>(n_trials));
+            b.bits.resize(static_cast<size_t>(words));
+        }
+    }
+
+    // One step: for each chunk p and trial t, ways[(p * n_trials + t) * 8 ..] += the way
+    // sums of w * min(closest, dist to candidate t) and improved bits where it is below
+    // closest, exactly as capped_sums over all exact distances gives them. labels[i]: the
+    // index (among the n_centers in `centers`) of a center at distance closest[i].
+    void run(const T* centers, index_t n_centers, const T* candidates, const double* closest,
+             const label_t* labels, double* ways, std::uint64_t* improved, int threads) {
+        const index_t d = x_.d;
+        parallel_for((n_centers + 63) / 64, threads, [&](index_t block) {
+            const index_t stop = std::min(n_centers, (block + 1) * 64);
+            for (index_t c = block * 64; c < stop; ++c) {
+                double gap = kInf;
+                for (index_t t = 0; t < n_trials_; ++t)
+                    gap = std::min(gap, squared_distance(centers + c * d, candidates + t * d, d));
+                min_gap_[static_cast<size_t>(c)] = gap;
+            }
+        });
+        parallel_for(chunks_.parts, threads, [&](index_t p) {
+            chunk(p, candidates, closest, labels, ways, improved, buffers_[static_cast<size_t>(thread_id())]);
+        });
+    }
+
+private:
+    static constexpr double kInf = std::numeric_limits<double>::infinity();
+
+    struct Buffers {
+        std::vector<index_t> rows;          // rows the triangle test keeps
+        std::vector<float> thresholds;      // their screen thresholds
+        std::vector<std::uint32_t> near;    // the screen's bits: n_trials x groups of kept rows
+        std::vector<double> dist;           // n_trials x chunk_rows, +inf where not computed
+        std::vector<double> all_inf;        // chunk_rows of +inf
+        std::vector<index_t> listed;        // a group of rows for the exact kernel
+        std::vector<double> listed_dist;
+        std::vector<T> packed;
+        std::vector<double> scratch;
+        std::vector<float> screen_scratch;
+        std::vector<unsigned char> improves;  // per trial: some row improved
+        std::vector<std::uint64_t> bits;      // unused improved bits of the plain sum
+    };
+
+    // Exact distances of the `count` rows in b.listed to `t` candidates from `first`,
+    // into b.dist (rows relative to `begin`); marks trials that improve a row.
+    void exact(Buffers& b, index_t count, const T* first, index_t t0, index_t t, index_t begin,
+               const double* closest) {
+        const index_t d = x_.d;
+        for (index_t i = 0; i < count; ++i) {
+            const T* row = x_.row(b.listed[static_cast<size_t>(i)]);
+            std::copy(row, row + d, b.packed.data() + i * d);
+        }
+        kern_.point_distances(b.packed.data(), count, d, first, t, b.listed_dist.data(), count, b.scratch.data());
+        for (index_t q = 0; q < t; ++q)
+            for (index_t i = 0; i < count; ++i) {
+                const index_t row = b.listed[static_cast<size_t>(i)];
+                const double e = b.listed_dist[static_cast<size_t>(q * count + i)];
+                b.dist[static_cast<size_t>((t0 + q) * chunk_rows_ + row - begin)] = e;
+                if (e < closest[row]) b.improves[static_cast<size_t>(t0 + q)] = 1;
+            }
+    }
+
+    void chunk(index_t p, const T* candidates, const double* closest, const label_t* labels, double* ways,
+               std::uint64_t* improved, Buffers& b) {
+        const index_t begin = chunks_.begin(p), m = chunks_.end(p) - begin, d = x_.d;
+        const index_t group = kern_.distance_rows;
+        std::fill(b.improves.begin(), b.improves.end(), 0);
+        // Rows the triangle test keeps (branch-free: about half are kept, at random). The
+        // screen reads them by index, which the hardware prefetcher does not follow well:
+        // short rows are fetched here (a chunk of them fits in L2).
+        index_t kept = 0;
+        {
+            index_t* rows = b.rows.data();
+            float* thresholds = b.thresholds.data();
+            const double* gap = min_gap_.data();
+            const double absolute = absolute_, screen_factor = screen_factor_, screen_offset = screen_offset_;
+            const double prune_factor = prune_factor_, prune_offset = prune_offset_;
+            const char* row_bytes = reinterpret_cast<const char*>(x_.row(begin));
+            const index_t lines = prefetch_lines_, stride = d * static_cast<index_t>(sizeof(T));
+            for (index_t i = begin; i < begin + m; ++i) {
+                const double dc = closest[i];
+                for (index_t line = 0; line < lines; ++line) __builtin_prefetch(row_bytes + 64 * line);
+                row_bytes += stride;
+                rows[kept] = i;
+                thresholds[kept] = static_cast<float>((dc + absolute) * screen_factor + screen_offset);
+                kept += !(gap[labels[i]] >= prune_factor * dc + prune_offset);
+            }
+        }
+        // Exact distances where needed, into b.dist: f(t, row) for each (trial, row) the
+        // screen leaves (for float64 rows: every kept row and trial).
+        const index_t screen_group = kernel_set_.screen_rows;
+        const index_t groups = (kept + screen_group - 1) / screen_group;
+        auto for_each_near = [&](index_t t, auto&& f) {
+            const std::uint32_t* near = b.near.data() + t * groups;
+            for (index_t g = 0; g < groups; ++g)
+                for (std::uint32_t word = near[g]; word; word &= word - 1)
+                    f(b.rows[static_cast<size_t>(g * screen_group + lowest_bit(word))]);
+        };
+        if (screen_ && kept > 0) {
+            if constexpr (std::is_same_v<T, float>)
+                kernel_set_.screen_f32(x_.data, b.rows.data(), kept, d, candidates, n_trials_, b.thresholds.data(),
+                                       b.near.data(), b.screen_scratch.data());
+            for (index_t t = 0; t < n_trials_; ++t) {
+                index_t count = 0;
+                for_each_near(t, [&](index_t row) {
+                    b.listed[static_cast<size_t>(count++)] = row;
+                    if (count == group) {
+                        exact(b, count, candidates + t * d, t, 1, begin, closest);
+                        count = 0;
+                    }
+                });
+                if (count > 0) exact(b, count, candidates + t * d, t, 1, begin, closest);
+            }
+        } else {
+            for (index_t i = 0; i < kept; i += group) {
+                const index_t count = std::min(group, kept - i);
+                std::copy(b.rows.begin() + i, b.rows.begin() + i + count, b.listed.begin());
+                exact(b, count, candidates, 0, n_trials_, begin, closest);
+            }
+        }
+
+        const double* w = w_ ? w_ + begin : nullptr;
+        bool have_plain = false;
+        double plain[8];
+        for (index_t t = 0; t < n_trials_; ++t) {
+            const index_t slot = p * n_trials_ + t;
+            double* dist = b.dist.data() + t * chunk_rows_;
+            if (b.improves[static_cast<size_t>(t)]) {
+                kernel_set_.capped_sums(closest + begin, dist, w, m, ways + slot * 8, improved + slot * words_);
+            } else {
+                if (!have_plain) {
+                    std::fill(plain, plain + 8, 0.0);
+                    kernel_set_.capped_sums(closest + begin, b.all_inf.data(), w, m, plain, b.bits.data());
+                    have_plain = true;
+                }
+                std::copy(plain, plain + 8, ways + slot * 8);
+                std::fill(improved + slot * words_, improved + (slot + 1) * words_, std::uint64_t(0));
+            }
+            // Back to +inf for the next step.
+            if (screen_) for_each_near(t, [&](index_t row) { dist[row - begin] = kInf; });
+            else for (index_t i = 0; i < kept; ++i) dist[b.rows[static_cast<size_t>(i)] - begin] = kInf;
+        }
+    }
+
+    DenseView<T> x_;
+    const double* w_;
+    RangeSplit chunks_;
+    index_t chunk_rows_, words_, n_trials_;
+    const KernelSet& kernel_set_;
+    const Kernels<T>& kern_;
+    std::vector<double> min_gap_;  // per center: squared distance to the nearest candidate
+    std::vector<Buffers> buffers_;
+    double absolute_, prune_factor_, prune_offset_, screen_factor_, screen_offset_;
+    bool screen_;
+    index_t prefetch_lines_;  // cache lines per row to prefetch (0: rows too long)
+};
+
+}  // namespace quickmeans

@@ -1,0 +1,93 @@
+"""k-means++ on dense rows skips distances that cannot change a potential (the triangle
+test, the float32 screen: cpp/include/quickmeans/seeding_pruned.hpp). A wrong skip changes a
+row's min(closest, dist) and so the candidates or the choice: the seeds must equal the
+NumPy reference's, which computes every distance, on data where the tests are tight.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import quickmeans
+from quickmeans import reference as ref
+
+DTYPES = [np.float64, np.float32]
+
+
+def collinear(dtype: type) -> np.ndarray:
+    # Points 0, 1, 2, ... on a line, each 70 times: a row at 1 from its center is at exactly
+    # twice that from a candidate at 2, where the triangle test is an equality, and exact
+    # ties between a row's closest and a candidate's distance are everywhere. 4480 rows: three
+    # of the engine's 2048-row chunks.
+    return np.repeat(np.arange(64, dtype=dtype)[:, None] * np.ones((1, 3), dtype), 70, axis=0)
+
+
+def lattice(dtype: type) -> np.ndarray:
+    # A 20 x 20 grid, each point 12 times: many equal distances, duplicates of every center.
+    g = np.arange(20, dtype=dtype)
+    return np.repeat(np.array(np.meshgrid(g, g)).reshape(2, -1).T.astype(dtype), 12, axis=0)
+
+
+def blobs(dtype: type, scale: float = 1.0) -> np.ndarray:
+    # Well separated blobs (most rows pruned once their blob has a center), with a scale far
+    # from 1 to check the bounds' relative terms.
+    rng = np.random.RandomState(3)
+    means = rng.uniform(-10, 10, (25, 12))
+    X = means[rng.randint(25, size=7000)] + 0.3 * rng.standard_normal((7000, 12))
+    return (X * scale).astype(dtype)
+
+
+def three_points(dtype: type) -> np.ndarray:
+    # Thousands of copies of three points: closest is 0 for most rows after three steps.
+    points = [np.zeros((3000, 4)), np.ones((3000, 4)), 2 * np.ones((100, 4))]
+    return np.concatenate(points).astype(dtype)
+
+
+CASES = {
+    "collinear": (collinear, 20),
+    "lattice": (lattice, 60),
+    "blobs": (blobs, 40),
+    "tiny blobs": (lambda dt: blobs(dt, 1e-15), 40),
+    "huge blobs": (lambda dt: blobs(dt, 1e15), 40),
+    "three points": (three_points, 3),
+}
+
+
+def assert_seeds_equal_reference(X: np.ndarray, k: int, w: np.ndarray | None, seed: int,
+                                 n_local_trials: int | None = None) -> None:
+    centers, indices = quickmeans.kmeans_plusplus(X, k, sample_weight=w, random_state=seed,
+                                                  n_local_trials=n_local_trials)
+    ref_centers, ref_indices = ref.kmeans_plusplus(X, k, sample_weight=w,
+                                                   random_state=np.random.RandomState(seed),
+                                                   n_local_trials=n_local_trials)
+    np.testing.assert_array_equal(indices, ref_indices)
+    np.testing.assert_array_equal(centers, ref_centers)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", CASES)
+def test_seeds_equal_reference_where_the_skips_are_tight(case, dtype, weighted) -> None:
+    make, k = CASES[case]
+    X = make(dtype)
+    w = np.random.RandomState(1).uniform(0.2, 3.0, len(X)) if weighted else None
+    for seed in range(2):
+        assert_seeds_equal_reference(X, k, w, seed)
+
+
+@pytest.mark.parametrize("n_local_trials", [1, 3, 5, 9])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_every_trial_count_gives_the_reference_seeds(dtype, n_local_trials) -> None:
+    # The screen scores candidates four at a time, then the one to three left.
+    assert_seeds_equal_reference(blobs(dtype), 30, None, 0, n_local_trials)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_wide_rows_give_the_reference_seeds(dtype) -> None:
+    # 300 features: rows too long for the prefetch, a transposed tail past the last full
+    # block of lanes, larger rounding bounds.
+    rng = np.random.RandomState(5)
+    means = rng.uniform(-3, 3, (8, 301))
+    X = (means[rng.randint(8, size=3000)] + rng.standard_normal((3000, 301))).astype(dtype)
+    assert_seeds_equal_reference(X, 12, None, 0)
