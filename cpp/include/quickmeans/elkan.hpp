@@ -10,6 +10,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -34,7 +35,7 @@ public:
         : x_(x), k_(k), upper_(static_cast<size_t>(x.n)), upper_sq_(static_cast<size_t>(x.n)),
           tight_(static_cast<size_t>(x.n)), lower_(static_cast<size_t>(x.n * k)),
           center_dist_(static_cast<size_t>(k * k)), half_min_(static_cast<size_t>(k)),
-          shift_(static_cast<size_t>(k)), shift_up_(static_cast<size_t>(k)),
+          shift_(static_cast<size_t>(k), 0.0), shift_up_(static_cast<size_t>(k), B(0)),
           half_dist_down_(static_cast<size_t>(k * k)) {}
 
     // Distances between centers; half of the nearest other center per center.
@@ -90,12 +91,24 @@ public:
         for (index_t i = begin; i < end; ++i) {
             index_t a = labels[i];
             double u = upper_[static_cast<size_t>(i)];
-            if (may_skip(u, half_min_[static_cast<size_t>(a)])) continue;
             bool tight = tight_[static_cast<size_t>(i)] != 0;
+            // The last shifts loosen the bounds here rather than in a pass of their own: the
+            // n x k lower bounds then cross the memory bus once per iteration, not twice.
+            const double s = shift_[static_cast<size_t>(a)];
+            if (s > 0) {
+                u += s;
+                tight = false;
+            }
+            B* row_lower = lower_.data() + i * k_;
+            loosen(row_lower, shift_up_.data(), k_);
+            if (may_skip(u, half_min_[static_cast<size_t>(a)])) {
+                upper_[static_cast<size_t>(i)] = u;
+                tight_[static_cast<size_t>(i)] = tight;
+                continue;
+            }
             double u_sq = upper_sq_[static_cast<size_t>(i)];
             const index_t start = a;
             const B limit = round_up(u * (1.0 + 1e-9));  // admits every center may_skip keeps
-            const B* row_lower = lower_.data() + i * k_;
             const B* half_dist = half_dist_down_.data() + start * k_;
             for (index_t base = 0; base < k_; base += 64) {
                 std::uint64_t left = candidates(row_lower + base, half_dist + base, std::min<index_t>(64, k_ - base),
@@ -129,31 +142,14 @@ public:
         }
     }
 
-    // After centers moved from old to new: loosen the bounds by each center's shift.
-    void move_centers(const T* old_centers, const T* new_centers, const label_t* labels, int n_threads) {
+    // After centers moved from old to new: their shifts, by which the next assign_rows
+    // loosens each sample's bounds.
+    void move_centers(const T* old_centers, const T* new_centers, const label_t*, int) {
         const index_t d = x_.d;
         for (index_t c = 0; c < k_; ++c) {
             shift_[static_cast<size_t>(c)] = std::sqrt(squared_distance(old_centers + c * d, new_centers + c * d, d));
             shift_up_[static_cast<size_t>(c)] = round_up(shift_[static_cast<size_t>(c)]);
         }
-        const RangeSplit chunks = fixed_chunks(x_.n);
-        parallel_for(chunks.parts, n_threads, [&](index_t p) {
-            for (index_t i = chunks.begin(p); i < chunks.end(p); ++i) {
-                const double s = shift_[static_cast<size_t>(labels[i])];
-                if (s > 0) {
-                    upper_[static_cast<size_t>(i)] += s;
-                    tight_[static_cast<size_t>(i)] = 0;
-                }
-                B* l = lower_.data() + i * k_;
-                const B* s_up = shift_up_.data();
-                for (index_t c = 0; c < k_; ++c) {
-                    // fl(l - s) is within half an ulp of l - s (one rounding), so scaling
-                    // it down by four ulps gives a lower bound; vectorizes, unlike nextafter.
-                    const B v = (l[c] - s_up[c]) * kShrink;
-                    l[c] = v > B(0) ? v : B(0);
-                }
-            }
-        });
     }
 
 private:
@@ -164,10 +160,25 @@ private:
     // during the scan (its distance exceeds the old upper bound, which is at least the
     // distance to the nearest center).
     static std::uint64_t candidates(const B* lower, const B* half_dist, index_t count, B limit) {
+        unsigned char keep[64] = {};
+        for (index_t c = 0; c < count; ++c) keep[c] = std::max(lower[c], half_dist[c]) <= limit;  // vectorizes
         std::uint64_t mask = 0;
-        for (index_t c = 0; c < count; ++c)
-            mask |= static_cast<std::uint64_t>(std::max(lower[c], half_dist[c]) <= limit) << c;
+        for (int q = 0; q < 8; ++q) {  // 8 flags (bytes 0 or 1) into 8 bits by one multiply
+            std::uint64_t bytes;
+            std::memcpy(&bytes, keep + 8 * q, 8);
+            mask |= ((bytes * 0x0102040810204080ULL) >> 56) << (8 * q);
+        }
         return mask;
+    }
+
+    // lower[c] -= shift[c], floored at 0. fl(l - s) is within half an ulp of l - s (one
+    // rounding), so scaling it down by four ulps keeps it a lower bound; vectorizes,
+    // unlike nextafter.
+    static void loosen(B* lower, const B* shift_up, index_t k) {
+        for (index_t c = 0; c < k; ++c) {
+            const B v = (lower[c] - shift_up[c]) * kShrink;
+            lower[c] = v > B(0) ? v : B(0);
+        }
     }
 
     static constexpr B kShrink = B(1) - 4 * std::numeric_limits<B>::epsilon();
