@@ -50,9 +50,9 @@ FitSummary iterate_with_bounds(Bounds& bounds, const DenseView<T>& x, const doub
             moves.clear();
             if (iter == 0) bounds.init_rows(slots.begin(s), slots.end(s), labels);
             else bounds.assign_rows(slots.begin(s), slots.end(s), labels, moves);
-            if (exact) sums.add_exact_rows(s, x, sample_weight, labels);
+            sums.add_slot(s, x, sample_weight, labels, exact);
         });
-        index_t changed = sums.update(x, sample_weight, labels, exact, threads);
+        index_t changed = sums.update(exact, threads);
         if (iter == 0) changed = x.n;
         // A step that moved only weightless samples leaves Lloyd's centers exactly where they
         // were (shift 0), whereas carried and exact sums may differ by rounding.

@@ -68,6 +68,29 @@ public:
         }
     }
 
+    // Slot s's partial sums as the changes made by moving rows[q] from cluster from[q]
+    // to labels[rows[q]] (after clear_slot(s)): what the moves add to every cluster's sums.
+    template <class T>
+    void add_moves(index_t s, const DenseView<T>& x, const double* sample_weight, const label_t* labels,
+                   const std::vector<index_t>& rows, const std::vector<label_t>& from) {
+        double* sums = slot_sums(s);
+        double* weights = sums + k_ * d_;
+        for (size_t q = 0; q < rows.size(); ++q) {
+            const index_t i = rows[q];
+            const double w = weight_of(sample_weight, i);
+            double* out = sums + static_cast<index_t>(from[q]) * d_;
+            double* in = sums + static_cast<index_t>(labels[i]) * d_;
+            const T* xi = x.row(i);
+            for (index_t j = 0; j < d_; ++j) {
+                const double v = w * static_cast<double>(xi[j]);
+                out[j] -= v;
+                in[j] += v;
+            }
+            weights[from[q]] -= w;
+            weights[labels[i]] += w;
+        }
+    }
+
     void clear_slot(index_t s) {
         double* p = slot_sums(s);
         std::fill(p, p + k_ * (d_ + 1), 0.0);

@@ -27,10 +27,10 @@ namespace quickmeans {
 inline float stored_upper(double v) {
     return static_cast<float>(v) * (1.0f + 0x1p-22f) + std::numeric_limits<float>::min();
 }
-inline float stored_lower(double v) {
-    if (!(v >= static_cast<double>(std::numeric_limits<float>::min()))) return 0.0f;  // NaN too
-    return static_cast<float>(std::min(v, static_cast<double>(std::numeric_limits<float>::max()))) *
-           (1.0f - 0x1p-22f);
+inline float stored_lower(double v) {  // selects, not branches: vectorizes
+    const float f = static_cast<float>(std::min(v, static_cast<double>(std::numeric_limits<float>::max()))) *
+                    (1.0f - 0x1p-22f);
+    return v >= static_cast<double>(std::numeric_limits<float>::min()) ? f : 0.0f;  // NaN: 0
 }
 
 template <class T>
@@ -68,22 +68,36 @@ public:
     }
 
     // Loosens each sample's bounds by the last center shifts, then reassigns the
-    // samples whose bounds no longer decide.
+    // samples whose bounds no longer decide. In steps of kStep rows: one branch-free
+    // (vectorized) pass over the bounds flags the failed samples, a second gathers them.
     void assign_rows(index_t begin, index_t end, label_t* labels, Moves& moves) {
         Gathered& g = gathered_[static_cast<size_t>(thread_id())];
         g.count = 0;
         const index_t d = x_.d;
-        for (index_t i = begin; i < end; ++i) {
-            const label_t a = labels[i];
-            const size_t ia = static_cast<size_t>(a);
-            double u = static_cast<double>(upper_[static_cast<size_t>(i)]) + shift_[ia];
-            const double l = static_cast<double>(lower_[static_cast<size_t>(i)]) - (a == largest_ ? runner_up_ : top_);
-            lower_[static_cast<size_t>(i)] = stored_lower(l);
-            const double bound = std::max(half_min_[ia], l);
-            if (tighten_ && !bound_excludes(u, bound)) u = std::sqrt(squared_distance(x_.row(i), centers_ + a * d, d));
-            upper_[static_cast<size_t>(i)] = stored_upper(u);
-            if (!bound_excludes(u, bound)) {  // scanned with the others; flush() sets its bounds
-                g.add(i, x_.row(i), d);
+        for (index_t b = begin; b < end; b += kStep) {
+            const index_t m = std::min(kStep, end - b);
+            const label_t* lab = labels + b;
+            float* up = upper_.data() + b;
+            float* lo = lower_.data() + b;
+            for (index_t r = 0; r < m; ++r) {
+                const label_t a = lab[r];
+                const double u = static_cast<double>(up[r]) + shift_[static_cast<size_t>(a)];
+                const double l = static_cast<double>(lo[r]) - (a == largest_ ? runner_up_ : top_);
+                up[r] = stored_upper(u);
+                lo[r] = stored_lower(l);
+                g.failed[static_cast<size_t>(r)] = !bound_excludes(u, std::max(half_min_[static_cast<size_t>(a)], l));
+            }
+            for (index_t r = 0; r < m; ++r) {
+                if (!g.failed[static_cast<size_t>(r)]) continue;
+                const index_t i = b + r;
+                if (tighten_) {
+                    const label_t a = labels[i];
+                    const double u = std::sqrt(squared_distance(x_.row(i), centers_ + a * d, d));
+                    up[r] = stored_upper(u);
+                    if (bound_excludes(u, std::max(half_min_[static_cast<size_t>(a)], static_cast<double>(lo[r]))))
+                        continue;
+                }
+                g.add(i, x_.row(i), d);  // scanned with the others; flush() sets its bounds
                 if (g.count == nearest_.block_rows()) flush(g, labels, moves);
             }
         }
@@ -109,6 +123,7 @@ private:
     // than the kernel's scan of all k centers, which also gives exact bounds (measured
     // on 1M x 8, k=16: tightening cost as much as the scans it saved).
     static constexpr index_t kTightenFrom = 32;
+    static constexpr index_t kStep = 1024;
 
     // One thread's block of rows whose bounds failed, copied together for the kernel.
     struct Gathered {
@@ -116,6 +131,7 @@ private:
         std::vector<index_t> index;
         std::vector<label_t> labels;
         std::vector<double> upper, lower;
+        std::vector<unsigned char> failed = std::vector<unsigned char>(kStep);
         index_t count = 0;
         void resize(index_t block, index_t d) {
             rows.resize(static_cast<size_t>(block * d));

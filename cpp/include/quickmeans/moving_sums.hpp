@@ -1,7 +1,7 @@
 // Cluster sums carried across iterations: once most samples keep their label, adding
 // the few that moved (out of their old cluster, into their new one) is far cheaper
-// than summing all of X again. Moves are applied in row order, so the sums do not
-// depend on the thread count. Each move rounds a little, so the sums are recomputed
+// than summing all of X again. Moves are summed per fixed slot of rows and the slots
+// in order, so the sums do not depend on the thread count. Each move rounds a little, so the sums are recomputed
 // exactly from all rows every kExactEvery iterations, after a relocated empty
 // cluster (whose sums no longer follow the labels), when a cluster's weight comes
 // near zero (emptiness must be judged exactly), and before the final centers are
@@ -37,30 +37,48 @@ public:
     static constexpr int kExactEvery = 8;
 
     MovingSums(index_t n, index_t k, index_t d)
-        : k_(k), d_(d), exact_(n, k, d), moves_(static_cast<size_t>(exact_.slots().parts)) {}
+        : k_(k), d_(d), slot_sums_(n, k, d), moves_(static_cast<size_t>(slot_sums_.slots().parts)) {}
 
-    const RangeSplit& slots() const { return exact_.slots(); }
+    const RangeSplit& slots() const { return slot_sums_.slots(); }
     Moves& moves(index_t slot) { return moves_[static_cast<size_t>(slot)]; }
 
-    // Whether this iteration's pass must also sum its rows (add_exact_rows per slot).
+    // Whether this iteration's pass sums all rows (see add_slot) rather than the moves.
     bool exact_due(int iter) const { return stale_ || iter % kExactEvery == 0; }
 
+    // Per slot, right after its assignment (its moved rows still in cache): all its rows
+    // summed (exact iterations), or else the changes its moves make, in row order.
     template <class T>
-    void add_exact_rows(index_t s, const DenseView<T>& x, const double* sample_weight, const label_t* labels) {
-        exact_.clear_slot(s);
-        exact_.add_rows(s, x, sample_weight, labels, exact_.slots().begin(s), exact_.slots().end(s));
+    void add_slot(index_t s, const DenseView<T>& x, const double* sample_weight, const label_t* labels, bool exact) {
+        slot_sums_.clear_slot(s);
+        if (exact) {
+            slot_sums_.add_rows(s, x, sample_weight, labels, slot_sums_.slots().begin(s), slot_sums_.slots().end(s));
+        } else {
+            const Moves& m = moves_[static_cast<size_t>(s)];
+            slot_sums_.add_moves(s, x, sample_weight, labels, m.rows, m.from);
+        }
     }
 
-    // After the pass: totals of the exact slots, or the recorded moves added to the
-    // running sums. Returns how many labels changed (recorded moves).
-    template <class T>
-    index_t update(const DenseView<T>& x, const double* sample_weight, const label_t* labels, bool exact,
-                   int n_threads) {
+    // After the pass: the slots' totals in slot order (so the same for any thread count),
+    // taken as the sums or added to the carried ones. Returns how many labels changed.
+    index_t update(bool exact, int n_threads) {
         index_t changed = 0;
         for (const Moves& m : moves_) changed += static_cast<index_t>(m.rows.size());
-        if (exact) take_exact(n_threads);
-        else apply_moves(x, sample_weight, labels);
+        if (exact) {
+            take_exact(n_threads);
+        } else {
+            slot_sums_.reduce(n_threads);
+            for (index_t e = 0; e < k_ * d_; ++e) sums_[static_cast<size_t>(e)] += slot_sums_.sums()[e];
+            for (index_t c = 0; c < k_; ++c) weights_[static_cast<size_t>(c)] += slot_sums_.weights()[c];
+            exact_now_ = false;
+        }
         return changed;
+    }
+
+    // Sums all rows again (the pass did not).
+    template <class T>
+    void recompute(const DenseView<T>& x, const double* sample_weight, const label_t* labels, int n_threads) {
+        parallel_for(slots().parts, n_threads, [&](index_t s) { add_slot(s, x, sample_weight, labels, true); });
+        take_exact(n_threads);
     }
 
     // Whether any recorded move carries weight: when none does, Lloyd's sums (and so its
@@ -70,13 +88,6 @@ public:
             for (index_t i : m.rows)
                 if (weight_of(sample_weight, i) != 0.0) return true;
         return false;
-    }
-
-    // Sums all rows again (the pass did not).
-    template <class T>
-    void recompute(const DenseView<T>& x, const double* sample_weight, const label_t* labels, int n_threads) {
-        parallel_for(slots().parts, n_threads, [&](index_t s) { add_exact_rows(s, x, sample_weight, labels); });
-        take_exact(n_threads);
     }
 
     bool is_exact() const { return exact_now_; }
@@ -98,35 +109,15 @@ public:
 
 private:
     void take_exact(int n_threads) {
-        exact_.reduce(n_threads);
-        sums_.assign(exact_.sums(), exact_.sums() + k_ * d_);
-        weights_.assign(exact_.weights(), exact_.weights() + k_);
+        slot_sums_.reduce(n_threads);
+        sums_.assign(slot_sums_.sums(), slot_sums_.sums() + k_ * d_);
+        weights_.assign(slot_sums_.weights(), slot_sums_.weights() + k_);
         stale_ = false;
         exact_now_ = true;
     }
 
-    template <class T>
-    void apply_moves(const DenseView<T>& x, const double* sample_weight, const label_t* labels) {
-        for (const Moves& m : moves_)
-            for (size_t q = 0; q < m.rows.size(); ++q) {
-                const index_t i = m.rows[q];
-                const double w = weight_of(sample_weight, i);
-                double* from = sums_.data() + static_cast<index_t>(m.from[q]) * d_;
-                double* to = sums_.data() + static_cast<index_t>(labels[i]) * d_;
-                const T* xi = x.row(i);
-                for (index_t j = 0; j < d_; ++j) {
-                    const double v = w * static_cast<double>(xi[j]);
-                    from[j] -= v;
-                    to[j] += v;
-                }
-                weights_[static_cast<size_t>(m.from[q])] -= w;
-                weights_[static_cast<size_t>(labels[i])] += w;
-            }
-        exact_now_ = false;
-    }
-
     index_t k_, d_;
-    ClusterSums exact_;
+    ClusterSums slot_sums_;  // per-slot sums of all rows or of the moves, reduced in order
     std::vector<Moves> moves_;
     std::vector<double> sums_, weights_;
     bool stale_ = true;
