@@ -1,19 +1,24 @@
 """scikit-learn's base classes and exceptions when it is installed, small stand-ins otherwise.
 
 With scikit-learn present, quickmeans estimators are real scikit-learn estimators (clone,
-Pipeline, GridSearchCV, set_output, check_estimator); without it, `import quickmeans` still
-needs only numpy.
+Pipeline, GridSearchCV, set_output, check_estimator); without it (or with
+QUICKMEANS_SKLEARN=0 in the environment), `import quickmeans` needs only numpy.
 """
 
 from __future__ import annotations
 
 import inspect
+import os
 import re
 from typing import Any
 
 import numpy as np
 
 try:
+    # QUICKMEANS_SKLEARN=0 takes the stand-ins even where scikit-learn is installed: the
+    # command line sets it (it needs none of scikit-learn, whose import costs seconds).
+    if os.environ.get("QUICKMEANS_SKLEARN") == "0":
+        raise ImportError("QUICKMEANS_SKLEARN=0")
     from sklearn import __version__ as _sklearn_version
     from sklearn.base import (
         BaseEstimator,
@@ -27,7 +32,7 @@ try:
     # (major, minor): tags and expected check failures are declared differently before 1.6.
     _major, _minor = re.match(r"(\d+)\.(\d+)", _sklearn_version).groups()  # type: ignore[union-attr]
     SKLEARN_VERSION: tuple[int, int] = (int(_major), int(_minor))
-except ImportError:  # pragma: no cover - exercised in the numpy-only job
+except ImportError:  # tests/test_cli.py runs the command line this way
     HAVE_SKLEARN = False
     SKLEARN_VERSION = (0, 0)
 
