@@ -28,7 +28,7 @@ template <class T>
 class ElkanBounds {
     // Bounds are stored as float whatever the data's dtype (rounded outwards): n x k of
     // them are read and written every iteration, so their size is Elkan's cost.
-    using B = float;
+    using B = float;  // stored_upper / stored_lower (bounded.hpp) round into it
 
 public:
     ElkanBounds(const DenseView<T>& x, index_t k)
@@ -47,7 +47,7 @@ public:
             for (index_t b = 0; b < k_; ++b) {
                 const double dist = a == b ? 0.0 : std::sqrt(squared_distance(centers + a * d, centers + b * d, d));
                 center_dist_[static_cast<size_t>(a * k_ + b)] = dist;
-                half_dist_down_[static_cast<size_t>(a * k_ + b)] = round_down(0.5 * dist);
+                half_dist_down_[static_cast<size_t>(a * k_ + b)] = stored_lower(0.5 * dist);
                 if (a != b && dist < nearest) nearest = dist;
             }
             half_min_[static_cast<size_t>(a)] = 0.5 * nearest;
@@ -108,7 +108,7 @@ public:
             }
             double u_sq = upper_sq_[static_cast<size_t>(i)];
             const index_t start = a;
-            const B limit = round_up(u * (1.0 + 1e-9));  // admits every center may_skip keeps
+            const B limit = stored_upper(u * (1.0 + 1e-9));  // admits every center may_skip keeps
             const B* half_dist = half_dist_down_.data() + start * k_;
             for (index_t base = 0; base < k_; base += 64) {
                 std::uint64_t left = candidates(row_lower + base, half_dist + base, std::min<index_t>(64, k_ - base),
@@ -148,7 +148,7 @@ public:
         const index_t d = x_.d;
         for (index_t c = 0; c < k_; ++c) {
             shift_[static_cast<size_t>(c)] = std::sqrt(squared_distance(old_centers + c * d, new_centers + c * d, d));
-            shift_up_[static_cast<size_t>(c)] = round_up(shift_[static_cast<size_t>(c)]);
+            shift_up_[static_cast<size_t>(c)] = stored_upper(shift_[static_cast<size_t>(c)]);
         }
     }
 
@@ -183,22 +183,10 @@ private:
 
     static constexpr B kShrink = B(1) - 4 * std::numeric_limits<B>::epsilon();
 
-    static B round_up(double v) {
-        B r = static_cast<B>(v);
-        if (static_cast<double>(r) < v) r = std::nextafter(r, std::numeric_limits<B>::infinity());
-        return r;
-    }
-
-    static B round_down(double v) {
-        B r = static_cast<B>(v);
-        if (static_cast<double>(r) > v) r = std::nextafter(r, B(0));
-        return r;
-    }
-
     double dist_sq(index_t i, index_t c) const { return squared_distance(x_.row(i), centers_ + c * x_.d, x_.d); }
     double cdist(index_t a, index_t b) const { return center_dist_[static_cast<size_t>(a * k_ + b)]; }
     double lower(index_t i, index_t c) const { return static_cast<double>(lower_[static_cast<size_t>(i * k_ + c)]); }
-    void set_lower(index_t i, index_t c, double v) { lower_[static_cast<size_t>(i * k_ + c)] = round_down(v); }
+    void set_lower(index_t i, index_t c, double v) { lower_[static_cast<size_t>(i * k_ + c)] = stored_lower(v); }
 
     DenseView<T> x_;
     index_t k_;
