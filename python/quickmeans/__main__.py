@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -428,7 +429,22 @@ def run() -> NoReturn:
     scikit-learn (its import is most of the command's start-up time: 1.9 s on a 2-core
     machine), so the estimators take their numpy-only base classes (quickmeans._compat)."""
     os.environ.setdefault("QUICKMEANS_SKLEARN", "0")
-    sys.exit(main())
+    # Some native readers (pyarrow's CSV reader) check for signals themselves and drop the
+    # KeyboardInterrupt they find, so a Ctrl-C during the read was lost and the command went
+    # on to exit 0: the handler also records the signal, and a recorded one is exit 130.
+    interrupted: list[bool] = []
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        interrupted.append(True)
+        raise KeyboardInterrupt
+
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, on_sigint)
+    status = main()
+    if interrupted and status != 130:
+        print("quickmeans: error: interrupted", file=sys.stderr)
+        status = 130
+    sys.exit(status)
 
 
 if __name__ == "__main__":
