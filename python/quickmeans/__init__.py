@@ -22,10 +22,11 @@ _WHERE = {
     "k_means": "quickmeans._kmeans",
     "silhouette_score": "quickmeans._metrics",
     "MiniBatchKMeans": "quickmeans._minibatch",
+    "SphericalKMeans": "quickmeans._spherical",
 }
 
-__all__ = ["BisectingKMeans", "ElbowResult", "KMeans", "MiniBatchKMeans", "elbow", "has_openmp",
-           "k_means", "kmeans_plusplus", "silhouette_score"]
+__all__ = ["BisectingKMeans", "ElbowResult", "KMeans", "MiniBatchKMeans", "SphericalKMeans",
+           "elbow", "has_openmp", "k_means", "kmeans_plusplus", "silhouette_score"]
 
 
 def __getattr__(name: str) -> Any:

@@ -22,7 +22,8 @@ import numpy as np
 Array = np.ndarray
 
 __all__ = ["elkan", "inertia", "kmeans", "kmeans_plusplus", "lloyd", "mean_feature_variance",
-           "nearest_centers", "squared_distances", "update_centers"]
+           "nearest_centers", "spherical_kmeans", "spherical_kmeans_plusplus",
+           "squared_distances", "update_centers"]
 
 
 def squared_distances(X: Array, centers: Array) -> Array:
@@ -379,3 +380,128 @@ def kmeans(
     abs_tol = 0.0 if tol == 0 else mean_feature_variance(X) * tol
     run = elkan if algorithm == "elkan" else lloyd  # every engine algorithm equals Lloyd
     return run(X, init, sample_weight=sample_weight, max_iter=max_iter, tol=abs_tol)
+
+
+# -- spherical k-means ----------------------------------------------------------------------
+#
+# The rows are directions: x/|x| (in float64; rows of norm zero stay zero, are labelled 0 and
+# count with cosine 0). Each row goes to its center of maximum cosine (the lower index among
+# equals); a center is its cluster's weighted sum of normalised rows scaled to unit norm (a
+# sum of norm zero keeps the old center); an empty cluster (no weight) takes the row of lowest
+# cosine to its own center (lowest first, then lower index; rows of norm zero excluded), which
+# leaves its cluster's sum; the objective is sum w (1 - cos); stops as lloyd() does.
+
+
+def _unit(X: Array) -> Array:
+    X64 = np.asarray(X, dtype=np.float64)
+    norms = np.sqrt(np.einsum("ij,ij->i", X64, X64))
+    return X64 / np.where(norms > 0, norms, 1.0)[:, None]
+
+
+def spherical_kmeans_plusplus(
+    X: Array, n_clusters: int, *, sample_weight: Array | None = None,
+    random_state: np.random.RandomState | None = None, n_local_trials: int | None = None,
+) -> tuple[Array, Array]:
+    """k-means++ in cosine distance: greedy k-means++ on the normalised rows.
+
+    On unit rows ``||x - y||^2 = 2 (1 - cos)``; rows of norm zero get weight 0 (never
+    chosen).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        The samples (any norms).
+    n_clusters : int
+        The number of centers to choose.
+    sample_weight : ndarray of shape (n_samples,) or None, default=None
+        Weight of each sample; None weighs every sample 1.
+    random_state : RandomState or None, default=None
+        The source of the draws (``RandomState(0)`` when None).
+    n_local_trials : int or None, default=None
+        Candidates tried per step; None means ``2 + int(ln(n_clusters))``.
+
+    Returns
+    -------
+    centers : ndarray of shape (n_clusters, n_features)
+        The chosen rows, normalised, in X's dtype.
+    indices : ndarray of shape (n_clusters,), int64
+        Their row indices in X.
+    """
+    X = np.asarray(X)
+    U = _unit(X)
+    w = np.ones(len(X)) if sample_weight is None else np.array(sample_weight, dtype=np.float64)
+    w[~U.any(axis=1)] = 0.0
+    _, indices = kmeans_plusplus(U.astype(X.dtype), n_clusters, sample_weight=w,
+                                 random_state=random_state, n_local_trials=n_local_trials)
+    return _unit(X[indices]).astype(X.dtype), indices
+
+
+def spherical_kmeans(
+    X: Array, centers_init: Array, *, sample_weight: Array | None = None,
+    max_iter: int = 300, tol: float = 0.0,
+) -> tuple[Array, Array, float, int]:
+    """Spherical k-means (maximum cosine) from ``centers_init``, with lloyd()'s stopping.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        The samples (any norms; only their directions matter).
+    centers_init : ndarray of shape (n_clusters, n_features)
+        The initial centers (scaled to unit norm here).
+    sample_weight : ndarray of shape (n_samples,) or None, default=None
+        Weight of each sample; None weighs every sample 1.
+    max_iter : int, default=300
+        Maximum number of iterations.
+    tol : float, default=0.0
+        Stop when the summed squared center shift is at most this (absolute).
+
+    Returns
+    -------
+    centers : ndarray of shape (n_clusters, n_features)
+        The final unit-norm centers, in X's dtype.
+    labels : ndarray of shape (n_samples,), int32
+        The center of maximum cosine of each sample.
+    inertia : float
+        ``sum w (1 - cos)`` at the final centers.
+    n_iter : int
+        The number of iterations run.
+    """
+    X = np.asarray(X)
+    U = _unit(X)
+    nonzero = U.any(axis=1)
+    n = len(X)
+    w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    centers = _unit(centers_init).astype(X.dtype)
+    k = len(centers)
+
+    def assign(c: Array) -> tuple[Array, Array]:
+        cos = U @ np.asarray(c, dtype=np.float64).T
+        labels = np.argmax(cos, axis=1).astype(np.int32)
+        labels[~nonzero] = 0
+        return labels, cos[np.arange(n), labels]
+
+    labels_old = np.full(n, -1, dtype=np.int32)
+    for it in range(max_iter):  # noqa: B007 (n_iter is it + 1 after the loop)
+        labels, cos = assign(centers)
+        sums = np.zeros((k, X.shape[1]))
+        np.add.at(sums, labels, w[:, None] * U)
+        weights = np.bincount(labels, weights=np.where(nonzero, w, 0.0), minlength=k)
+        empty = np.flatnonzero(weights == 0)
+        candidates = np.flatnonzero(nonzero)
+        picks = candidates[np.lexsort((candidates, cos[candidates]))][: empty.size]
+        for target, row in zip(empty, picks):
+            sums[labels[row]] -= w[row] * U[row]
+            sums[target] = w[row] * U[row]
+        norms = np.sqrt(np.einsum("ij,ij->i", sums, sums))
+        new = np.where(norms[:, None] > 0, sums / np.where(norms > 0, norms, 1.0)[:, None],
+                       centers)
+        for target, row in zip(empty, picks):
+            new[target] = U[row]
+        new = new.astype(X.dtype)
+        shift = float(np.sum((new.astype(np.float64) - centers.astype(np.float64)) ** 2))
+        centers = new
+        if np.array_equal(labels, labels_old) or shift <= tol:
+            break
+        labels_old = labels
+    labels, cos = assign(centers)  # the labels of the final centers, however the run stopped
+    return centers, labels, float(np.sum(w * (1.0 - cos))), it + 1

@@ -1,0 +1,76 @@
+"""Initial centers for spherical k-means: the KMeans inits, in cosine distance.
+
+On unit rows ``||x - y||^2 = 2 (1 - cos)``, so k-means++ on the normalised rows is k-means++
+in cosine distance, and the engine's seeding does it. Rows already of unit norm (checked in
+the one pass that computes the norms) are seeded from X itself; otherwise from a normalised
+copy, made for the seeding only (for CSR only the values are copied). Rows of norm zero get
+seeding weight 0: they are never chosen as a center.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from quickmeans import _engine
+from quickmeans._init import check_init_array, random_init, run_kmeans_plusplus
+from quickmeans._spherical_step import normalise_rows
+
+Data = Any  # an ndarray or a _sparse.CsrInput
+
+# Largest |norm - 1| taken as unit norm: rows normalised in float32 are within a few ulps.
+_UNIT_SLACK = {np.dtype(np.float32): 1e-5, np.dtype(np.float64): 1e-12}
+
+
+def seeding_weights(norms: np.ndarray, sample_weight: np.ndarray | None) -> np.ndarray | None:
+    """The sample weights with rows of norm zero at 0 (None when nothing changes)."""
+    zero = norms == 0
+    if not zero.any():
+        return sample_weight
+    w = np.ones(len(norms)) if sample_weight is None else sample_weight.copy()
+    w[zero] = 0.0
+    return w
+
+
+def unit_rows(X: Data, norms: np.ndarray) -> Data:
+    """X with its rows scaled to unit norm (zero rows stay zero): X itself when they are."""
+    nonzero = norms[norms > 0]
+    if nonzero.size == 0 or np.abs(nonzero - 1.0).max() <= _UNIT_SLACK[np.dtype(X.dtype)]:
+        return X
+    # Divided in float64 (zero rows by 1: they stay zero), as the reference normalises.
+    divisor = np.where(norms > 0, norms, 1.0)
+    if isinstance(X, np.ndarray):
+        out = np.empty_like(X)
+        block = max(1, (1 << 20) // X.shape[1])
+        for start in range(0, X.shape[0], block):
+            rows = slice(start, start + block)
+            out[rows] = X[rows] / divisor[rows, None]
+        return out
+    import scipy.sparse as sp
+
+    from quickmeans._sparse import CsrInput
+
+    rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+    data = (X.data / divisor[rows]).astype(X.dtype)
+    return CsrInput(sp.csr_matrix((data, X.indices, X.indptr), shape=X.shape))
+
+
+def spherical_centers(X: Data, norms: np.ndarray, n_clusters: int, init: Any,
+                      sample_weight: np.ndarray | None, random_state: np.random.RandomState,
+                      n_threads: int, unit: Data | None = None) -> np.ndarray:
+    """Unit-norm initial centers in X's dtype. ``unit`` is ``unit_rows(X, norms)``, passed
+    in so that n_init runs share one normalised copy."""
+    if isinstance(init, str):
+        unit = unit_rows(X, norms) if unit is None else unit
+        weights = seeding_weights(norms, sample_weight)
+        if init == "k-means++":
+            centers = run_kmeans_plusplus(unit, n_clusters, weights, random_state, n_threads)[0]
+        else:
+            centers = random_init(unit, n_clusters, weights, random_state)
+        return normalise_rows(centers, X.dtype)
+    if callable(init):
+        centers = init(_engine.user_view(X), n_clusters, random_state=random_state)
+    else:
+        centers = init
+    return normalise_rows(check_init_array(centers, X, n_clusters, n_threads), X.dtype)

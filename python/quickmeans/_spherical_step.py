@@ -1,0 +1,179 @@
+"""The spherical k-means step on raw rows: assign by maximum cosine, sum normalised rows.
+
+For unit-norm centers c_j, ``||x - c_j||^2 = |x|^2 - 2 x.c_j + 1``, so the center nearest in
+Euclidean distance is the one of maximum cosine, whatever |x| is: the engine's Lloyd
+assignment labels the raw rows correctly. Handing it the weights ``w / |x|`` makes its
+per-cluster sums the sums of the *normalised* rows, ``S_j = sum w x/|x|``, whose direction is
+the new center, and ``sum over cluster j of w cos = c_j . S_j``. X is never normalised, copied
+or modified for this: one native pass per step, dense or CSR alike.
+
+Rows of norm zero get the scaled weight 0: they are labelled (every center is then at cosine
+0, so the engine's tie rule gives them the lowest index), count with cosine 0 in the
+objective and never move a center.
+
+MiniBatch and distributed fits reuse ``spherical_step`` on their batches / partitions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from quickmeans import _engine
+
+Data = Any  # an ndarray or a _sparse.CsrInput, as _validation.check_data returns them
+
+_BLOCK_ROWS = 8192
+
+
+def row_norms(X: Data) -> np.ndarray:
+    """|x| of every row in float64 (accumulated in float64 for float32 data too)."""
+    if isinstance(X, np.ndarray):
+        out = np.empty(X.shape[0])
+        for start in range(0, X.shape[0], _BLOCK_ROWS):
+            block = X[start:start + _BLOCK_ROWS]
+            out[start:start + _BLOCK_ROWS] = np.einsum("ij,ij->i", block, block,
+                                                       dtype=np.float64)
+        return np.sqrt(out)
+    data = X.data.astype(np.float64)
+    rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+    return np.sqrt(np.bincount(rows, weights=data * data, minlength=X.shape[0]))
+
+
+def scaled_weights(norms: np.ndarray, sample_weight: np.ndarray | None) -> np.ndarray:
+    """``w / |x|``, and 0 for rows of norm zero: the engine weights of spherical_step."""
+    w = np.ones(len(norms)) if sample_weight is None else sample_weight
+    out = np.zeros(len(norms))
+    nonzero = norms > 0
+    out[nonzero] = w[nonzero] / norms[nonzero]
+    return out
+
+
+def normalise_rows(centers: Any, dtype: np.dtype, name: str = "init") -> np.ndarray:
+    """Rows scaled to unit norm (in float64, stored in ``dtype``); a zero row is an error:
+    it has no direction."""
+    c64 = np.asarray(centers, dtype=np.float64)
+    norms = np.sqrt(np.einsum("ij,ij->i", c64, c64))
+    zero = np.flatnonzero(norms == 0)
+    if zero.size:
+        raise ValueError(f"{name} row {int(zero[0])} is all zeros: a spherical k-means center "
+                         "needs a direction (a non-zero vector).")
+    return np.ascontiguousarray(c64 / norms[:, None], dtype=dtype)
+
+
+@dataclass
+class Rows:
+    """What a fit needs to know about its rows, computed once: their norms, the engine
+    weights ``w / |x|`` (0 for rows of norm zero), the sample weights and the zero rows."""
+
+    norms: np.ndarray
+    scaled: np.ndarray
+    weights: np.ndarray  # the sample weights (ones for None), float64
+    zero_rows: np.ndarray  # indices of the rows of norm zero
+
+
+def prepare_rows(X: Data, sample_weight: np.ndarray | None) -> Rows:
+    """One pass over X for its row norms; X itself is not copied."""
+    norms = row_norms(X)
+    weights = np.ones(len(norms)) if sample_weight is None else sample_weight
+    return Rows(norms, scaled_weights(norms, sample_weight), weights, np.flatnonzero(norms == 0))
+
+
+@dataclass
+class StepResult:
+    """One step against ``centers``: labels, per-cluster ``sum w x/|x|`` (k x d float64),
+    per-cluster weight of the non-zero rows, and ``sum w cos`` over all rows."""
+
+    labels: np.ndarray
+    sums: np.ndarray
+    weights: np.ndarray
+    cosine_total: float
+
+
+def spherical_step(X: Data, rows: Rows, centers: np.ndarray, n_threads: int) -> StepResult:
+    """Assign every row to its center of maximum cosine and sum the normalised rows.
+
+    ``centers`` must be unit-norm rows in X's dtype; ``rows`` is ``prepare_rows(X, ...)``.
+    """
+    labels, sums, _, _ = _engine.assign_and_sum(X, rows.scaled, centers, n_threads)
+    # A zero row is at cosine 0 from every center; the engine would pick the center whose
+    # norm rounds lowest. The documented rule is the lowest index.
+    labels[rows.zero_rows] = 0
+    k = centers.shape[0]
+    # Zero rows belong to no direction: their weight counts in the objective, not here.
+    direction_weights = rows.weights if not rows.zero_rows.size else np.where(
+        rows.norms > 0, rows.weights, 0.0)
+    weights = np.bincount(labels, weights=direction_weights, minlength=k)
+    cosine_total = float(np.einsum("ij,ij->", sums, centers.astype(np.float64)))
+    return StepResult(labels, sums, weights, cosine_total)
+
+
+def directions(sums: np.ndarray, old_centers: np.ndarray) -> np.ndarray:
+    """The new centers: each cluster's sum scaled to unit norm, in the centers' dtype. A sum
+    of norm zero (no rows, or rows that cancel) keeps its old center."""
+    norms = np.sqrt(np.einsum("ij,ij->i", sums, sums))
+    out = old_centers.astype(np.float64)
+    keep = norms > 0
+    out[keep] = sums[keep] / norms[keep, None]
+    return np.ascontiguousarray(out, dtype=old_centers.dtype)
+
+
+def assigned_cosines(X: Data, norms: np.ndarray, centers: np.ndarray,
+                     labels: np.ndarray) -> np.ndarray:
+    """cos(x_i, centers[labels[i]]) in float64 (0 for rows of norm zero), O(n) memory."""
+    dots = np.empty(X.shape[0])
+    if isinstance(X, np.ndarray):
+        c64 = centers.astype(np.float64)
+        for start in range(0, X.shape[0], _BLOCK_ROWS):
+            stop = start + _BLOCK_ROWS
+            dots[start:stop] = np.einsum("ij,ij->i", X[start:stop], c64[labels[start:stop]],
+                                         dtype=np.float64)
+    else:
+        rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+        products = X.data * centers.astype(np.float64)[labels[rows], X.indices]
+        dots = np.bincount(rows, weights=products, minlength=X.shape[0])
+    return np.divide(dots, norms, out=np.zeros_like(dots), where=norms > 0)
+
+
+def cosine_matrix(X: Data, norms: np.ndarray, centers: np.ndarray) -> np.ndarray:
+    """cos(x_i, c_j) for every row and center, in X's dtype (0 for rows of norm zero)."""
+    if isinstance(X, np.ndarray):
+        dots = np.empty((X.shape[0], centers.shape[0]), dtype=X.dtype)
+        for start in range(0, X.shape[0], _BLOCK_ROWS):
+            np.matmul(X[start:start + _BLOCK_ROWS], centers.T, out=dots[start:start + _BLOCK_ROWS])
+    else:
+        dots = np.asarray(X.matrix @ centers.T, dtype=X.dtype)
+    inverse = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
+    dots *= inverse.astype(dots.dtype)[:, None]
+    return np.clip(dots, -1.0, 1.0, out=dots)
+
+
+def relocate_empty(X: Data, rows: Rows, step: StepResult,
+                   old_centers: np.ndarray) -> tuple[np.ndarray, bool]:
+    """The next centers from a step, empty clusters (no weight) moved to the rows of lowest
+    cosine to their own center (lowest first, lower index on ties; rows of norm zero never
+    move). Each moved row leaves its cluster's sum and becomes the empty cluster's center.
+    Returns (centers in old_centers' dtype, whether a cluster was moved)."""
+    empty = np.flatnonzero(step.weights == 0)
+    if not empty.size:
+        return directions(step.sums, old_centers), False
+    norms = rows.norms
+    cos = assigned_cosines(X, norms, old_centers, step.labels)
+    eligible = np.flatnonzero(norms > 0)
+    order = eligible[np.lexsort((eligible, cos[eligible]))][:empty.size]
+    if not order.size:
+        return directions(step.sums, old_centers), False
+    sums = step.sums.copy()
+    w = rows.weights
+    moved = {}
+    for target, row in zip(empty, order):
+        unit = _engine.rows(X, np.array([row]))[0].astype(np.float64) / norms[row]
+        sums[step.labels[row]] -= w[row] * unit
+        sums[target] = w[row] * unit
+        moved[int(target)] = unit
+    centers = directions(sums, old_centers)
+    for target, unit in moved.items():  # the row itself, even when its weight is zero
+        centers[target] = unit
+    return centers, True
