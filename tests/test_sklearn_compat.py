@@ -66,8 +66,9 @@ def run_check_estimator(estimator) -> tuple[list[str], list[str], int]:
 # The checks fit 8 clusters on data with 4 distinct points: the warning is right there.
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize("estimator", [quickmeans.KMeans(), quickmeans.MiniBatchKMeans(),
-                                       quickmeans.BisectingKMeans()],
-                         ids=["KMeans", "MiniBatchKMeans", "BisectingKMeans"])
+                                       quickmeans.BisectingKMeans(),
+                                       quickmeans.SphericalKMeans()],
+                         ids=["KMeans", "MiniBatchKMeans", "BisectingKMeans", "SphericalKMeans"])
 def test_check_estimator(estimator) -> None:
     failed, expected, passed = run_check_estimator(estimator)
     assert failed == []

@@ -28,11 +28,14 @@ from quickmeans._spherical_step import (
     Rows,
     assigned_cosines,
     cosine_matrix,
+    entry_rows_of,
+    has_zero_entries,
     normalise_rows,
     prepare_rows,
     relocate_empty,
     row_norms,
     scaled_weights,
+    settle_ties,
     spherical_step,
 )
 from quickmeans._validation import (
@@ -368,7 +371,10 @@ default='k-means++'
 
     def _labels(self, X: Any, norms: np.ndarray) -> np.ndarray:
         # Unit centers: the nearest in Euclidean distance is the one of maximum cosine.
-        labels = _engine.predict(X, self._unit_centers(X), resolve_n_threads(self.n_threads))
+        centers = self._unit_centers(X)
+        labels = _engine.predict(X, centers, resolve_n_threads(self.n_threads))
+        if has_zero_entries(X):  # exact ties, broken as fit breaks them
+            settle_ties(X, norms, entry_rows_of(X), centers, labels)
         labels[norms == 0] = 0  # no direction: the lowest index, as in fit
         return labels
 

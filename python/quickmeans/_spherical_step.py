@@ -72,13 +72,78 @@ class Rows:
     scaled: np.ndarray
     weights: np.ndarray  # the sample weights (ones for None), float64
     zero_rows: np.ndarray  # indices of the rows of norm zero
+    entry_rows: np.ndarray | None  # CSR: the row of every stored value
+    ties_possible: bool  # CSR, or dense X holding exact zeros (see settle_ties)
+
+
+def entry_rows_of(X: Data) -> np.ndarray | None:
+    if isinstance(X, np.ndarray):
+        return None
+    return np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+
+
+def has_zero_entries(X: Data) -> bool:
+    """CSR always counts (its implicit zeros); dense X is scanned once, in blocks."""
+    if not isinstance(X, np.ndarray):
+        return True
+    return any(not X[start:start + _BLOCK_ROWS].all()
+               for start in range(0, X.shape[0], _BLOCK_ROWS))
 
 
 def prepare_rows(X: Data, sample_weight: np.ndarray | None) -> Rows:
-    """One pass over X for its row norms; X itself is not copied."""
+    """Two passes over X (norms, zero entries); X itself is not copied."""
     norms = row_norms(X)
     weights = np.ones(len(norms)) if sample_weight is None else sample_weight
-    return Rows(norms, scaled_weights(norms, sample_weight), weights, np.flatnonzero(norms == 0))
+    return Rows(norms, scaled_weights(norms, sample_weight), weights,
+                np.flatnonzero(norms == 0), entry_rows_of(X), has_zero_entries(X))
+
+
+def _assigned_dots(X: Data, entry_rows: np.ndarray | None, c64: np.ndarray,
+                   labels: np.ndarray) -> np.ndarray:
+    if entry_rows is not None:
+        return np.bincount(entry_rows, weights=X.data * c64[labels[entry_rows], X.indices],
+                           minlength=X.shape[0])
+    dots = np.empty(X.shape[0])
+    for start in range(0, X.shape[0], _BLOCK_ROWS):
+        stop = start + _BLOCK_ROWS
+        dots[start:stop] = np.einsum("ij,ij->i", X[start:stop], c64[labels[start:stop]],
+                                     dtype=np.float64)
+    return dots
+
+
+def settle_ties(X: Data, norms: np.ndarray, entry_rows: np.ndarray | None,
+                centers: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows sharing no feature with their center (cosine exactly 0: common for TF-IDF
+    against centers that are rows) are exact ties, which the engine would break by the
+    rounding of the centers' norms. They go to the first center of maximum cosine, computed
+    exactly. Returns (rows relabelled, their new labels) and updates ``labels``. O(nnz) plus
+    the tied rows against all centers; only needed where X has zero entries."""
+    c64 = centers.astype(np.float64)
+    dots = _assigned_dots(X, entry_rows, c64, labels)
+    tied = np.flatnonzero((dots == 0) & (norms > 0))
+    if not tied.size:
+        return tied, tied
+    tied_rows = X.matrix[tied] if entry_rows is not None else X[tied]
+    best = np.argmax(np.asarray(tied_rows @ c64.T, dtype=np.float64), axis=1)
+    best = best.astype(labels.dtype)
+    moved = best != labels[tied]
+    rows, new = tied[moved], best[moved]
+    labels[rows] = new
+    return rows, new
+
+
+def _move_rows(X: Data, rows: Rows, moved: np.ndarray, old: np.ndarray, new: np.ndarray,
+               sums: np.ndarray) -> None:
+    """Moves the normalised rows ``moved`` from the clusters ``old`` to ``new`` in sums."""
+    if rows.entry_rows is None:
+        part = X[moved].astype(np.float64) * rows.scaled[moved][:, None]
+        np.add.at(sums, old, -part)
+        np.add.at(sums, new, part)
+        return
+    coo = X.matrix[moved].tocoo()
+    values = coo.data * rows.scaled[moved][coo.row]
+    np.add.at(sums, (old[coo.row], coo.col), -values)
+    np.add.at(sums, (new[coo.row], coo.col), values)
 
 
 @dataclass
@@ -98,6 +163,11 @@ def spherical_step(X: Data, rows: Rows, centers: np.ndarray, n_threads: int) -> 
     ``centers`` must be unit-norm rows in X's dtype; ``rows`` is ``prepare_rows(X, ...)``.
     """
     labels, sums, _, _ = _engine.assign_and_sum(X, rows.scaled, centers, n_threads)
+    if rows.ties_possible:
+        old = labels.copy()
+        moved, new = settle_ties(X, rows.norms, rows.entry_rows, centers, labels)
+        if moved.size:  # their normalised rows leave the engine's cluster for the new one
+            _move_rows(X, rows, moved, old[moved], new, sums)
     # A zero row is at cosine 0 from every center; the engine would pick the center whose
     # norm rounds lowest. The documented rule is the lowest index.
     labels[rows.zero_rows] = 0
