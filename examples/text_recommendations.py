@@ -7,8 +7,8 @@ a few hundred overviews written from the vocabulary of six hidden genres, with s
 cross-genre noise, so that the clusters mean something and can be checked against the
 genres, which the clustering never sees.
 
-TfidfVectorizer returns a scipy.sparse CSR matrix; quickmeans.KMeans clusters it as it is
-(no dense copy of X), and its centers are dense arrays.
+TfidfVectorizer returns a scipy.sparse CSR matrix; quickmeans.SphericalKMeans clusters it
+by cosine similarity as it is (no dense copy of X), and its centers are dense unit vectors.
 
 Run: ``python examples/text_recommendations.py``
 """
@@ -22,7 +22,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import adjusted_rand_score
 
-from quickmeans import KMeans
+from quickmeans import SphericalKMeans
 
 # Every genre fills the same sentence templates with its own roles, things and places;
 # the verbs and the filler words are shared, so they carry no genre signal (low IDF).
@@ -118,12 +118,13 @@ class Recommender:
     def __init__(self, movies: list[Movie], n_clusters: int, seed: int = 0) -> None:
         self.movies = movies
         # Stop words go; the filler every genre shares gets a low IDF, so genre words weigh
-        # most. Rows come out L2-normalised: a dot product is a cosine similarity, and
-        # Euclidean k-means on them behaves like clustering by cosine.
+        # most. A dot product of rows is a cosine similarity (they come out L2-normalised).
         self.vectorizer = TfidfVectorizer(stop_words="english")
         self.X: sparse.csr_matrix = self.vectorizer.fit_transform([m.overview for m in movies])
-        # A few k-means++ restarts: one unlucky start can merge two genres.
-        self.kmeans = KMeans(n_clusters, n_init=5, random_state=seed).fit(self.X)
+        # Spherical k-means clusters by that same cosine, and its centers stay unit vectors
+        # (Euclidean k-means' means shrink towards 0 and mix length into the distance). A few
+        # k-means++ restarts: one unlucky start can merge two genres.
+        self.kmeans = SphericalKMeans(n_clusters, n_init=5, random_state=seed).fit(self.X)
         self.labels: np.ndarray = self.kmeans.labels_
 
     def top_terms(self, cluster: int, n: int = 6) -> list[str]:
