@@ -55,7 +55,8 @@ def main() -> None:
     # Euclidean k-means on the raw vectors mixes length into the distance: long and short
     # vectors of one topic are far apart.
     raw = KMeans(n_topics, random_state=0).fit(X)
-    print(f"KMeans on the raw vectors: adjusted Rand index {adjusted_rand_score(topic, raw.labels_):.3f}")
+    raw_ari = adjusted_rand_score(topic, raw.labels_)
+    print(f"KMeans on the raw vectors: adjusted Rand index {raw_ari:.3f}")
 
     # A query: a noisy vector of topic 3, at any length. predict uses its direction only.
     rng = np.random.default_rng(1)

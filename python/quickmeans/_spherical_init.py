@@ -15,12 +15,10 @@ import numpy as np
 
 from quickmeans import _engine
 from quickmeans._init import check_init_array, random_init, run_kmeans_plusplus
-from quickmeans._spherical_step import normalise_rows
+from quickmeans._spherical_step import normalise_rows, unit_slack
 
 Data = Any  # an ndarray or a _sparse.CsrInput
 
-# Largest |norm - 1| taken as unit norm: rows normalised in float32 are within a few ulps.
-_UNIT_SLACK = {np.dtype(np.float32): 1e-5, np.dtype(np.float64): 1e-12}
 
 
 def seeding_weights(norms: np.ndarray, sample_weight: np.ndarray | None) -> np.ndarray | None:
@@ -36,7 +34,7 @@ def seeding_weights(norms: np.ndarray, sample_weight: np.ndarray | None) -> np.n
 def unit_rows(X: Data, norms: np.ndarray) -> Data:
     """X with its rows scaled to unit norm (zero rows stay zero): X itself when they are."""
     nonzero = norms[norms > 0]
-    if nonzero.size == 0 or np.abs(nonzero - 1.0).max() <= _UNIT_SLACK[np.dtype(X.dtype)]:
+    if nonzero.size == 0 or np.abs(nonzero - 1.0).max() <= unit_slack(X.dtype):
         return X
     # Divided in float64 (zero rows by 1: they stay zero), as the reference normalises.
     divisor = np.where(norms > 0, norms, 1.0)
