@@ -80,6 +80,28 @@ def test_dense_same_init_gives_the_reference_run(dtype, weighted, n_threads) -> 
 
 
 @pytest.mark.parametrize("n_threads", [1, 2])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_bounded_steps_give_the_reference_run(dtype, weighted, n_threads) -> None:
+    # A shape where the fit keeps Hamerly bounds between steps (KMeans would pick Hamerly),
+    # with a repeated init center: an empty cluster is relocated (a jump the bounds absorb).
+    from quickmeans._spherical_step import BoundedSteps, make_steps, prepare_rows
+
+    X = directions(4000, 48, 10, seed=20, noise=1.2, dtype=dtype)
+    w = np.random.default_rng(21).uniform(0.1, 3.0, len(X)) if weighted else None
+    init = X[np.r_[0, 0, np.random.default_rng(22).choice(len(X), 8, replace=False)]]
+    rows = prepare_rows(X, w)
+    assert isinstance(make_steps(X, rows, 10, n_threads, False), BoundedSteps)
+    model = SphericalKMeans(10, init=init, tol=0, n_threads=n_threads).fit(X, sample_weight=w)
+    assert_same_run(model, ref.spherical_kmeans(X, init, sample_weight=w), dtype)
+    assert model.n_iter_ > 3
+    # Unit rows take the engine's unweighted sums; the same run.
+    unit = (X / np.linalg.norm(X.astype(np.float64), axis=1, keepdims=True)).astype(dtype)
+    model = SphericalKMeans(10, init=init, tol=0, n_threads=n_threads).fit(unit, sample_weight=w)
+    assert_same_run(model, ref.spherical_kmeans(unit, init, sample_weight=w), dtype)
+
+
+@pytest.mark.parametrize("n_threads", [1, 2])
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_csr_same_init_gives_the_reference_run(dtype, n_threads) -> None:
     X = sparse_rows(1500, 400, seed=4, dtype=dtype)

@@ -37,6 +37,7 @@ void register_dense(py::module_& m);
 void register_sparse(py::module_& m);
 void register_seeding(py::module_& m);
 void register_metrics(py::module_& m);
+void register_spherical(py::module_& m);
 
 // C-contiguous and aligned to its dtype: what the engine's loads assume. (NumPy arrays can be
 // unaligned, e.g. deserialised by dask at an odd offset: reading them would be UB.)

@@ -12,6 +12,7 @@ PYBIND11_MODULE(_core, m) {
     qmb::register_seeding(m);
     qmb::register_metrics(m);
     qmb::register_sparse(m);
+    qmb::register_spherical(m);
 
     m.def("has_openmp", &qmb::qm::has_openmp);
     m.def("max_threads", &qmb::qm::max_threads);

@@ -22,7 +22,7 @@ from quickmeans._compat import (
     ConvergenceWarning,
     TransformerMixin,
 )
-from quickmeans._kmeans import cluster_sizes, is_same_clustering
+from quickmeans._kmeans import cluster_sizes, is_memory_mapped, is_same_clustering
 from quickmeans._spherical_init import spherical_centers, unit_rows
 from quickmeans._spherical_step import (
     Rows,
@@ -30,13 +30,13 @@ from quickmeans._spherical_step import (
     cosine_matrix,
     entry_rows_of,
     has_zero_entries,
+    make_steps,
     normalise_rows,
     prepare_rows,
     relocate_empty,
     row_norms,
     scaled_weights,
     settle_ties,
-    spherical_step,
 )
 from quickmeans._validation import (
     InvalidParameterError,
@@ -67,7 +67,7 @@ def normalised_feature_variance(X: Data, norms: np.ndarray, n_threads: int) -> f
 
 
 def run_spherical(X: Data, rows: Rows, centers: np.ndarray, max_iter: int, tol: float,
-                  n_threads: int, verbose: bool = False
+                  n_threads: int, verbose: bool = False, memory_mapped: bool = False
                   ) -> tuple[np.ndarray, np.ndarray, float, int]:
     """One run from unit-norm ``centers``: (centers, labels, inertia, n_iter).
 
@@ -76,12 +76,13 @@ def run_spherical(X: Data, rows: Rows, centers: np.ndarray, max_iter: int, tol: 
     stop was strict and moved no empty cluster (the labels are those of the final centers).
     """
     total_weight = float(rows.weights.sum())
+    steps = make_steps(X, rows, centers.shape[0], n_threads, memory_mapped)
     labels_old: np.ndarray | None = None
     strict = relocated = False
     n_iter = 0
     step = None
     for n_iter in range(1, max_iter + 1):  # noqa: B007 (the count is the result)
-        step = spherical_step(X, rows, centers, n_threads)
+        step = steps(centers)
         if verbose:
             print(f"Iteration {n_iter - 1}, inertia {total_weight - step.cosine_total}.")
         new_centers, relocated = relocate_empty(X, rows, step, centers)
@@ -99,7 +100,7 @@ def run_spherical(X: Data, rows: Rows, centers: np.ndarray, max_iter: int, tol: 
         # Same labels, so the same sums: sum of w cos at the new centers is c_j . S_j.
         cosine_total = float(np.einsum("ij,ij->", step.sums, centers.astype(np.float64)))
         return centers, step.labels, total_weight - cosine_total, n_iter
-    final = spherical_step(X, rows, centers, n_threads)
+    final = steps(centers)
     return centers, final.labels, total_weight - final.cosine_total, n_iter
 
 
@@ -280,7 +281,7 @@ default='k-means++'
             if params["verbose"]:
                 print("Initialization complete")
             result = run_spherical(X, rows, centers, params["max_iter"], tol, n_threads,
-                                   params["verbose"])
+                                   params["verbose"], is_memory_mapped(X))
             if best is None or (
                 result[2] < best[2] and not is_same_clustering(result[1], best[1], n_clusters)
             ):

@@ -17,11 +17,11 @@ MiniBatch and distributed fits reuse ``spherical_step`` on their batches / parti
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
-from quickmeans import _engine
+from quickmeans import _core, _engine
 
 Data = Any  # an ndarray or a _sparse.CsrInput, as _validation.check_data returns them
 
@@ -169,10 +169,22 @@ class StepResult:
     cosine_total: float
 
 
+def _result(labels: np.ndarray, sums: np.ndarray, rows: Rows,
+            centers: np.ndarray) -> StepResult:
+    k = centers.shape[0]
+    # Zero rows belong to no direction: their weight counts in the objective, not here.
+    direction_weights = rows.weights if not rows.zero_rows.size else np.where(
+        rows.norms > 0, rows.weights, 0.0)
+    weights = np.bincount(labels, weights=direction_weights, minlength=k)
+    cosine_total = float(np.einsum("ij,ij->", sums, centers.astype(np.float64)))
+    return StepResult(labels, sums, weights, cosine_total)
+
+
 def spherical_step(X: Data, rows: Rows, centers: np.ndarray, n_threads: int) -> StepResult:
     """Assign every row to its center of maximum cosine and sum the normalised rows.
 
     ``centers`` must be unit-norm rows in X's dtype; ``rows`` is ``prepare_rows(X, ...)``.
+    Stateless: one native pass over X (mini-batch and distributed fits call it per batch).
     """
     labels, sums, _, _ = _engine.assign_and_sum(X, rows.engine_weights, centers, n_threads)
     if rows.ties_possible:
@@ -183,13 +195,35 @@ def spherical_step(X: Data, rows: Rows, centers: np.ndarray, n_threads: int) -> 
     # A zero row is at cosine 0 from every center; the engine would pick the center whose
     # norm rounds lowest. The documented rule is the lowest index.
     labels[rows.zero_rows] = 0
-    k = centers.shape[0]
-    # Zero rows belong to no direction: their weight counts in the objective, not here.
-    direction_weights = rows.weights if not rows.zero_rows.size else np.where(
-        rows.norms > 0, rows.weights, 0.0)
-    weights = np.bincount(labels, weights=direction_weights, minlength=k)
-    cosine_total = float(np.einsum("ij,ij->", sums, centers.astype(np.float64)))
-    return StepResult(labels, sums, weights, cosine_total)
+    return _result(labels, sums, rows, centers)
+
+
+class BoundedSteps:
+    """The steps of one fit over dense X, with Hamerly's bounds kept by the engine between
+    them (cpp/include/quickmeans/spherical.hpp): rows whose bounds still decide are not
+    compared with every center again. Same labels and sums as spherical_step."""
+
+    def __init__(self, X: np.ndarray, rows: Rows, n_clusters: int, n_threads: int) -> None:
+        native = _core.SphericalSteps32 if X.dtype == np.float32 else _core.SphericalSteps64
+        self._steps = native(X, rows.engine_weights, n_clusters, n_threads)
+        self._rows = rows
+
+    def __call__(self, centers: np.ndarray) -> StepResult:
+        labels, sums, _, _ = self._steps.step(centers)
+        return _result(labels, sums, self._rows, centers)
+
+
+def make_steps(X: Data, rows: Rows, n_clusters: int, n_threads: int,
+               memory_mapped: bool) -> Callable[[np.ndarray], StepResult]:
+    """The step function of one fit: bounded steps where KMeans would pick Hamerly (dense
+    X, a long scan of the centers, not memory-mapped) and no exact ties need settling
+    (X without zero entries); otherwise stateless spherical_step."""
+    from quickmeans._kmeans import choose_algorithm
+
+    if isinstance(X, np.ndarray) and not rows.ties_possible and choose_algorithm(
+            X.shape[0], X.shape[1], n_clusters, X.dtype.itemsize, memory_mapped) == "hamerly":
+        return BoundedSteps(X, rows, n_clusters, n_threads)
+    return lambda centers: spherical_step(X, rows, centers, n_threads)
 
 
 def directions(sums: np.ndarray, old_centers: np.ndarray) -> np.ndarray:
