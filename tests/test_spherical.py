@@ -310,3 +310,13 @@ def test_embeddings_example_runs() -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     ari = float(proc.stdout.split("adjusted Rand index")[1].split(":")[1].split()[0])
     assert ari > 0.9, proc.stdout
+
+
+def test_readme_snippet_runs(capsys) -> None:
+    import re
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    body = readme.split("## Spherical k-means: clustering by cosine similarity\n", 1)[1]
+    (block,) = re.findall(r"```python\n(.*?)```", body.split("\n## ", 1)[0], flags=re.S)
+    exec(compile(block, "README.md", "exec"), {"__name__": "__readme__"})
+    assert capsys.readouterr().out.split() == ["True", "True"]
