@@ -115,6 +115,15 @@ def test_csr_same_init_gives_the_reference_run(dtype, n_threads) -> None:
     np.testing.assert_array_equal(dense.labels_, model.labels_)
 
 
+def test_csr_with_negative_values_gives_the_reference_run() -> None:
+    X = sparse_rows(1200, 300, seed=23)
+    X.data *= np.random.default_rng(24).choice([-1.0, 1.0], X.nnz)
+    init = X[:6].toarray()
+    model = SphericalKMeans(6, init=init, tol=0).fit(X)
+    assert_same_run(model, ref.spherical_kmeans(X.toarray(), init), np.float64)
+    np.testing.assert_array_equal(model.predict(X), model.labels_)
+
+
 @pytest.mark.parametrize("sparse", [False, True])
 @pytest.mark.parametrize("weighted", [False, True])
 def test_default_kmeans_plusplus_seeds_are_the_references(sparse, weighted) -> None:

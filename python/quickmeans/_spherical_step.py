@@ -140,6 +140,22 @@ def _disjoint_rows(X: Data, norms: np.ndarray, centers: np.ndarray,
     return np.flatnonzero((shared == 0) & (norms > 0))
 
 
+def _covered(X: Data, centers: np.ndarray) -> bool:
+    """Whether no CSR row can be at cosine exactly 0 from every center, in O(k d): with
+    non-negative values (TF-IDF), a row with a column in some center's support has a
+    positive cosine there, so it is tied only if it misses the union of the supports; once
+    that union covers every column X uses (after the first step, as a rule) nothing is."""
+    used = getattr(X, "_spherical_columns", None)
+    if used is None:  # once per matrix: None for negative values (the shortcut needs >= 0)
+        has_negative = X.data.size and X.data.min() < 0
+        used = False if has_negative else np.bincount(
+            X.indices[X.data != 0], minlength=X.shape[1]) > 0
+        X._spherical_columns = used
+    if used is False:
+        return False
+    return bool(np.all((centers != 0).any(axis=0)[used]))
+
+
 def settle_ties(X: Data, norms: np.ndarray, entry_rows: np.ndarray | None,
                 centers: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Rows sharing no feature with their center (cosine exactly 0: common for TF-IDF
@@ -147,6 +163,8 @@ def settle_ties(X: Data, norms: np.ndarray, entry_rows: np.ndarray | None,
     rounding of the centers' norms. They go to the first center of maximum cosine, computed
     exactly. Returns (rows relabelled, their new labels) and updates ``labels``. O(nnz) plus
     the tied rows against all centers; only needed where X has zero entries."""
+    if entry_rows is not None and _covered(X, centers):
+        return np.empty(0, dtype=np.intp), np.empty(0, dtype=labels.dtype)
     c64 = centers.astype(np.float64)
     if entry_rows is not None and centers.shape[0] <= 64:
         tied = _disjoint_rows(X, norms, centers, labels)
