@@ -329,3 +329,25 @@ def test_readme_snippet_runs(capsys) -> None:
     (block,) = re.findall(r"```python\n(.*?)```", body.split("\n## ", 1)[0], flags=re.S)
     exec(compile(block, "README.md", "exec"), {"__name__": "__readme__"})
     assert capsys.readouterr().out.split() == ["True", "True"]
+
+
+def test_native_steps_check_every_extent() -> None:
+    from quickmeans import _core
+
+    X = directions(100, 4, 2, seed=25)
+    with pytest.raises(ValueError, match="n_clusters=200"):
+        _core.SphericalSteps64(X, None, 200, 1)
+    with pytest.raises(ValueError, match="does not match"):
+        _core.SphericalSteps64(X, np.ones(99), 2, 1)
+    with pytest.raises(TypeError, match="C-contiguous"):
+        _core.SphericalSteps32(X, None, 2, 1)  # float64 X for the float32 class
+    steps = _core.SphericalSteps64(X, None, 2, 1)
+    with pytest.raises(ValueError, match="made for 2 clusters"):
+        steps.step(X[:3] / np.linalg.norm(X[:3], axis=1, keepdims=True))
+    with pytest.raises(ValueError, match="different numbers of features"):
+        steps.step(np.ones((2, 3)))
+    with pytest.raises(TypeError):
+        steps.step(np.ones((2, 4), dtype=np.float32))
+    labels, sums, weights, changed = steps.step(X[:2] / np.linalg.norm(X[:2], axis=1,
+                                                                       keepdims=True))
+    assert changed == 100 and weights.sum() == 100 and sums.shape == (2, 4)
