@@ -351,3 +351,16 @@ def test_native_steps_check_every_extent() -> None:
     labels, sums, weights, changed = steps.step(X[:2] / np.linalg.norm(X[:2], axis=1,
                                                                        keepdims=True))
     assert changed == 100 and weights.sum() == 100 and sums.shape == (2, 4)
+
+
+def test_verbose_prints_a_non_increasing_objective(capsys) -> None:
+    import re
+
+    X = directions(800, 6, 4, seed=26, noise=1.0)
+    model = SphericalKMeans(4, random_state=0, verbose=1, tol=0).fit(X)
+    out = capsys.readouterr().out
+    assert "Initialization complete" in out
+    values = [float(v) for v in re.findall(r"Iteration \d+, inertia (\S+)\.$", out, re.M)]
+    assert len(values) == model.n_iter_ >= 2
+    assert all(b <= a * (1 + 1e-12) for a, b in zip(values, values[1:]))
+    assert model.inertia_ <= values[-1] * (1 + 1e-12)

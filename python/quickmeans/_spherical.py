@@ -115,7 +115,9 @@ class SphericalKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Cluster
     vectors and embeddings, where the direction carries the meaning. X is never normalised
     in place or copied for the iterations (dense float32/float64 or scipy.sparse CSR).
 
-    Rows of norm zero (e.g. a document made only of stop words) have no direction: they are
+    Exact ties (a sparse row sharing no column with any center is at cosine 0 from all of
+    them) go to the lowest center index. Rows of norm zero (e.g. a document made only of
+    stop words) have no direction: they are
     labelled with the lowest center index (every center is at cosine 0 from them), count
     with cosine 0 (``1 * weight``) in ``inertia_`` and ``score``, have distance 1 to every
     center in ``transform``, and never move a center.
