@@ -271,6 +271,15 @@ def test_n_init_keeps_the_lowest_inertia_and_random_init() -> None:
     assert model.inertia_ == pytest.approx(min(runs))
 
 
+def test_random_init_draws_rows_as_kmeans_does() -> None:
+    X = directions(900, 5, 4, seed=27)
+    for seed in range(3):
+        model = SphericalKMeans(4, init="random", n_init=1, random_state=seed, tol=0).fit(X)
+        rows = np.random.RandomState(seed).choice(len(X), 4, replace=False,
+                                                  p=np.full(len(X), 1 / len(X)))
+        assert_same_run(model, ref.spherical_kmeans(X, X[rows]), np.float64)
+
+
 def test_callable_init_gets_x() -> None:
     X = directions(200, 4, 3, seed=18)
     seen = {}

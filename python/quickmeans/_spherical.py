@@ -275,7 +275,8 @@ default='k-means++'
         tol = params["tol"]
         if tol > 0:
             tol *= normalised_feature_variance(X, norms, n_threads)
-        unit = unit_rows(X, norms) if isinstance(self.init, str) else None
+        plusplus = isinstance(self.init, str) and self.init == "k-means++"
+        unit = unit_rows(X, norms) if plusplus else None
         best: tuple[np.ndarray, np.ndarray, float, int] | None = None
         for _ in range(params["n_init"]):
             centers = spherical_centers(X, norms, n_clusters, self.init, weights, random_state,

@@ -57,15 +57,15 @@ def unit_rows(X: Data, norms: np.ndarray) -> Data:
 def spherical_centers(X: Data, norms: np.ndarray, n_clusters: int, init: Any,
                       sample_weight: np.ndarray | None, random_state: np.random.RandomState,
                       n_threads: int, unit: Data | None = None) -> np.ndarray:
-    """Unit-norm initial centers in X's dtype. ``unit`` is ``unit_rows(X, norms)``, passed
-    in so that n_init runs share one normalised copy."""
+    """Unit-norm initial centers in X's dtype. ``unit`` is ``unit_rows(X, norms)`` (for
+    k-means++), passed in so that n_init runs share one normalised copy."""
     if isinstance(init, str):
-        unit = unit_rows(X, norms) if unit is None else unit
         weights = seeding_weights(norms, sample_weight)
         if init == "k-means++":
+            unit = unit_rows(X, norms) if unit is None else unit
             centers = run_kmeans_plusplus(unit, n_clusters, weights, random_state, n_threads)[0]
-        else:
-            centers = random_init(unit, n_clusters, weights, random_state)
+        else:  # rows of X, normalised below: no copy of X needed
+            centers = random_init(X, n_clusters, weights, random_state)
         return normalise_rows(centers, X.dtype)
     if callable(init):
         centers = init(_engine.user_view(X), n_clusters, random_state=random_state)
