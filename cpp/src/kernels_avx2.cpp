@@ -7,10 +7,11 @@
 #define QM_WIDE_CENTER_BLOCK 4
 #include "quickmeans/kernels/nearest_impl.hpp"
 #include "quickmeans/kernels/seeding_impl.hpp"
+#include "quickmeans/kernels/bounds_impl.hpp"
 
 namespace quickmeans {
 KernelSet make_kernels_avx2() {
     return KernelSet{"avx2", isa_avx2::kernels_f32(), isa_avx2::kernels_f64(), &isa_avx2::capped_sums,
-                     &isa_avx2::screen_f32, isa_avx2::screen_rows()};
+                     &isa_avx2::screen_f32, isa_avx2::screen_rows(), &isa_avx2::loosen_bounds};
 }
 }  // namespace quickmeans

@@ -7,10 +7,11 @@
 #define QM_WIDE_CENTER_BLOCK 16
 #include "quickmeans/kernels/nearest_impl.hpp"
 #include "quickmeans/kernels/seeding_impl.hpp"
+#include "quickmeans/kernels/bounds_impl.hpp"
 
 namespace quickmeans {
 KernelSet make_kernels_avx512() {
     return KernelSet{"avx512", isa_avx512::kernels_f32(), isa_avx512::kernels_f64(), &isa_avx512::capped_sums,
-                     &isa_avx512::screen_f32, isa_avx512::screen_rows()};
+                     &isa_avx512::screen_f32, isa_avx512::screen_rows(), &isa_avx512::loosen_bounds};
 }
 }  // namespace quickmeans

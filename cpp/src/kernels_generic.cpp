@@ -7,10 +7,11 @@
 #define QM_WIDE_CENTER_BLOCK 4
 #include "quickmeans/kernels/nearest_impl.hpp"
 #include "quickmeans/kernels/seeding_impl.hpp"
+#include "quickmeans/kernels/bounds_impl.hpp"
 
 namespace quickmeans {
 KernelSet make_kernels_generic() {
     return KernelSet{"generic", isa_generic::kernels_f32(), isa_generic::kernels_f64(), &isa_generic::capped_sums,
-                     &isa_generic::screen_f32, isa_generic::screen_rows()};
+                     &isa_generic::screen_f32, isa_generic::screen_rows(), &isa_generic::loosen_bounds};
 }
 }  // namespace quickmeans

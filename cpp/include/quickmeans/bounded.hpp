@@ -13,6 +13,7 @@
 #include <limits>
 #include <vector>
 
+#include "quickmeans/bound_rounding.hpp"
 #include "quickmeans/centers.hpp"
 #include "quickmeans/common.hpp"
 #include "quickmeans/inertia.hpp"
@@ -82,21 +83,5 @@ FitSummary iterate_with_bounds(Bounds& bounds, const DenseView<T>& x, const doub
     }
     return FitSummary{inertia(x, sample_weight, centers, labels, threads), std::min(iter + 1, max_iter)};
 }
-
-// Bounds kept as float: at least v (upper) or at most v (lower), whatever the rounding.
-// Two ulps of slack per store cost nothing in pruning and need no rounding-mode games.
-inline float stored_upper(double v) {
-    return static_cast<float>(v) * (1.0f + 0x1p-22f) + std::numeric_limits<float>::min();
-}
-inline float stored_lower(double v) {  // selects, not branches: vectorizes
-    const float f = static_cast<float>(std::min(v, static_cast<double>(std::numeric_limits<float>::max()))) *
-                    (1.0f - 0x1p-22f);
-    return v >= static_cast<double>(std::numeric_limits<float>::min()) ? f : 0.0f;  // NaN: 0
-}
-
-// Skip a distance only when the bound is clearly larger: the relative slack absorbs
-// the rounding of bounds kept over many iterations, and equality is never skipped,
-// so the lower index still wins exact ties.
-inline bool bound_excludes(double upper, double bound) { return upper * (1.0 + 1e-10) < bound; }
 
 }  // namespace quickmeans

@@ -17,6 +17,7 @@
 #include "quickmeans/common.hpp"
 #include "quickmeans/distance.hpp"
 #include "quickmeans/inertia.hpp"
+#include "quickmeans/kernels.hpp"
 #include "quickmeans/moving_sums.hpp"
 #include "quickmeans/parallel.hpp"
 
@@ -63,30 +64,29 @@ public:
         Gathered& g = gathered_[static_cast<size_t>(thread_id())];
         g.count = 0;
         const index_t d = x_.d;
+        const KernelSet& kernels = active_kernels();
         for (index_t b = begin; b < end; b += kStep) {
             const index_t m = std::min(kStep, end - b);
-            const label_t* lab = labels + b;
             float* up = upper_.data() + b;
             float* lo = lower_.data() + b;
+            kernels.loosen_bounds(labels + b, m, shift_.data(), half_min_.data(), largest_, runner_up_, top_, up, lo,
+                                  g.failed.data());
+            // The failed samples' indices, gathered for the kernel (flush() sets their bounds).
+            // Without tightening, branch-free: which samples fail is close to random.
             for (index_t r = 0; r < m; ++r) {
-                const label_t a = lab[r];
-                const double u = static_cast<double>(up[r]) + shift_[static_cast<size_t>(a)];
-                const double l = static_cast<double>(lo[r]) - (a == largest_ ? runner_up_ : top_);
-                up[r] = stored_upper(u);
-                lo[r] = stored_lower(l);
-                g.failed[static_cast<size_t>(r)] = !bound_excludes(u, std::max(half_min_[static_cast<size_t>(a)], l));
-            }
-            for (index_t r = 0; r < m; ++r) {
-                if (!g.failed[static_cast<size_t>(r)]) continue;
                 const index_t i = b + r;
                 if (tighten_) {
+                    if (!g.failed[static_cast<size_t>(r)]) continue;
                     const label_t a = labels[i];
                     const double u = std::sqrt(squared_distance(x_.row(i), centers_ + a * d, d));
                     up[r] = stored_upper(u);
                     if (bound_excludes(u, std::max(half_min_[static_cast<size_t>(a)], static_cast<double>(lo[r]))))
                         continue;
+                    g.index[static_cast<size_t>(g.count++)] = i;
+                } else {
+                    g.index[static_cast<size_t>(g.count)] = i;
+                    g.count += g.failed[static_cast<size_t>(r)];
                 }
-                g.add(i, x_.row(i), d);  // scanned with the others; flush() sets its bounds
                 if (g.count == nearest_.block_rows()) flush(g, labels, moves);
             }
         }
@@ -129,14 +129,11 @@ private:
             upper.resize(static_cast<size_t>(block));
             lower.resize(static_cast<size_t>(block));
         }
-        void add(index_t i, const T* row, index_t d) {
-            std::copy(row, row + d, rows.data() + count * d);
-            index[static_cast<size_t>(count++)] = i;
-        }
     };
 
     void flush(Gathered& g, label_t* labels, Moves& moves) {
         if (g.count == 0) return;
+        active_kernels().template get<T>().gather_rows(x_.row(0), x_.d, g.index.data(), g.count, g.rows.data());
         nearest_.assign_with_bounds(g.rows.data(), g.count, g.labels.data(), g.upper.data(), g.lower.data(),
                                     thread_id());
         for (index_t r = 0; r < g.count; ++r) {

@@ -45,6 +45,9 @@ struct Kernels {
     void (*sparse_dots_i64)(const T* values, const std::int64_t* indices, index_t nnz,
                             const double* by_feature, index_t k_pad, double* scores);
     index_t sparse_center_block;
+
+    // Copies rows[q] of x (d values each) to out + q * d (q < count).
+    void (*gather_rows)(const T* x, index_t d, const index_t* rows, index_t count, T* out);
 };
 
 struct KernelSet {
@@ -64,6 +67,12 @@ struct KernelSet {
     void (*screen_f32)(const float* x, const index_t* rows, index_t count, index_t d, const float* points,
                        index_t t, const float* thresholds, std::uint32_t* near, float* scratch);
     index_t screen_rows;
+    // Hamerly's bounds pass over m samples (bound_rounding.hpp's rounding and test):
+    // upper[r] += shift[labels[r]], lower[r] -= (labels[r] == largest ? runner_up : top),
+    // failed[r] = 1 unless upper[r] is clearly below max(lower[r], half_min[labels[r]]).
+    void (*loosen_bounds)(const label_t* labels, index_t m, const double* shift, const double* half_min,
+                          label_t largest, double runner_up, double top, float* upper, float* lower,
+                          unsigned char* failed);
     template <class T>
     const Kernels<T>& get() const;
 };

@@ -157,11 +157,15 @@ private:
             const index_t lines = prefetch_lines_, stride = d * static_cast<index_t>(sizeof(T));
             for (index_t i = begin; i < begin + m; ++i) {
                 const double dc = closest[i];
-                for (index_t line = 0; line < lines; ++line) __builtin_prefetch(row_bytes + 64 * line);
+                const bool keep = !(gap[labels[i]] >= prune_factor * dc + prune_offset);
+                // Only kept rows are fetched (a pruned row's prefetch goes to `closest`, in
+                // cache): X is most of the step's memory traffic, and about half is pruned.
+                const char* target = keep ? row_bytes : reinterpret_cast<const char*>(closest + i);
+                for (index_t line = 0; line < lines; ++line) __builtin_prefetch(target + 64 * line);
                 row_bytes += stride;
                 rows[kept] = i;
                 thresholds[kept] = static_cast<float>((dc + absolute) * screen_factor + screen_offset);
-                kept += !(gap[labels[i]] >= prune_factor * dc + prune_offset);
+                kept += keep;
             }
         }
         // Exact distances where needed, into b.dist: f(t, row) for each (trial, row) the

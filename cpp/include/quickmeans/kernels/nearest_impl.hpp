@@ -374,19 +374,34 @@ void sparse_dots(const T* values, const I* indices, index_t nnz, const double* b
     }
 }
 
+// Copies rows[q] of x (d values each) to out + q * d, for the kernels that take
+// contiguous rows (one vector per chunk: a per-row memmove call cost more than the copy).
+template <class T>
+void gather_rows(const T* x, index_t d, const index_t* rows, index_t count, T* out) {
+    typedef typename Lanes<T>::V V;
+    constexpr index_t L = Lanes<T>::count;
+    for (index_t q = 0; q < count; ++q) {
+        const T* src = x + rows[q] * d;
+        T* dst = out + q * d;
+        index_t j = 0;
+        for (; j + L <= d; j += L) store(dst + j, load<V>(src + j));
+        for (; j < d; ++j) dst[j] = src[j];
+    }
+}
+
 static_assert(QM_WIDE_ROW_VECS <= QM_ROW_VECS, "scratch is sized for QM_ROW_VECS vectors per group");
 
 inline Kernels<float> kernels_f32() {
     return Kernels<float>{&nearest<float>, static_cast<index_t>(Lanes<float>::count) * QM_ROW_VECS,
                           &center_block, &point_distances<float>, distance_rows(), &add_rows<float>,
                           &sparse_dots<float, std::int32_t>, &sparse_dots<float, std::int64_t>,
-                          static_cast<index_t>(Lanes<double>::count)};
+                          static_cast<index_t>(Lanes<double>::count), &gather_rows<float>};
 }
 inline Kernels<double> kernels_f64() {
     return Kernels<double>{&nearest<double>, static_cast<index_t>(Lanes<double>::count) * QM_ROW_VECS,
                            &center_block, &point_distances<double>, distance_rows(), &add_rows<double>,
                            &sparse_dots<double, std::int32_t>, &sparse_dots<double, std::int64_t>,
-                           static_cast<index_t>(Lanes<double>::count)};
+                           static_cast<index_t>(Lanes<double>::count), &gather_rows<double>};
 }
 
 }  // namespace QM_KERNEL_NS

@@ -1,0 +1,25 @@
+// How the bound-based algorithms store and test their float bounds. Static (one private
+// copy per translation unit) and free of std:: templates, so the per-ISA kernel files
+// (kernels/bounds_impl.hpp) can use them without the linker ever handing an AVX-512
+// instance to generic code.
+#pragma once
+
+#include <cfloat>
+
+namespace quickmeans {
+
+// Bounds kept as float: at least v (upper) or at most v (lower), whatever the rounding.
+// Two ulps of slack per store cost nothing in pruning and need no rounding-mode games.
+static inline float stored_upper(double v) { return static_cast<float>(v) * (1.0f + 0x1p-22f) + FLT_MIN; }
+static inline float stored_lower(double v) {  // selects, not branches: vectorizes
+    const float f = static_cast<float>(v < static_cast<double>(FLT_MAX) ? v : static_cast<double>(FLT_MAX)) *
+                    (1.0f - 0x1p-22f);
+    return v >= static_cast<double>(FLT_MIN) ? f : 0.0f;  // NaN: 0
+}
+
+// Skip a distance only when the bound is clearly larger: the relative slack absorbs
+// the rounding of bounds kept over many iterations, and equality is never skipped,
+// so the lower index still wins exact ties.
+static inline bool bound_excludes(double upper, double bound) { return upper * (1.0 + 1e-10) < bound; }
+
+}  // namespace quickmeans
