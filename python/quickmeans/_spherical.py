@@ -37,6 +37,7 @@ from quickmeans._spherical_step import (
     row_norms,
     scaled_weights,
     settle_ties,
+    used_columns,
 )
 from quickmeans._validation import (
     InvalidParameterError,
@@ -378,7 +379,7 @@ default='k-means++'
         centers = self._unit_centers(X)
         labels = _engine.predict(X, centers, resolve_n_threads(self.n_threads))
         if has_zero_entries(X):  # exact ties, broken as fit breaks them
-            settle_ties(X, norms, entry_rows_of(X), centers, labels)
+            settle_ties(X, norms, entry_rows_of(X), centers, labels, used_columns(X))
         labels[norms == 0] = 0  # no direction: the lowest index, as in fit
         return labels
 

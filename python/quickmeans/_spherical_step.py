@@ -75,6 +75,7 @@ class Rows:
     entry_rows: np.ndarray | None  # CSR: the row of every stored value
     ties_possible: bool  # CSR, or dense X holding exact zeros (see settle_ties)
     engine_weights: np.ndarray | None  # what the engine is handed: scaled, or None (below)
+    used: np.ndarray | None  # used_columns(X)
 
 
 def entry_rows_of(X: Data) -> np.ndarray | None:
@@ -101,7 +102,7 @@ def prepare_rows(X: Data, sample_weight: np.ndarray | None) -> Rows:
     # about a third of a pass at d=384, k=100).
     unit = sample_weight is None and bool(np.all(np.abs(norms - 1.0) <= unit_slack(X.dtype)))
     return Rows(norms, scaled, weights, np.flatnonzero(norms == 0), entry_rows_of(X),
-                has_zero_entries(X), None if unit else scaled)
+                has_zero_entries(X), None if unit else scaled, used_columns(X))
 
 
 def unit_slack(dtype: np.dtype) -> float:
@@ -140,30 +141,32 @@ def _disjoint_rows(X: Data, norms: np.ndarray, centers: np.ndarray,
     return np.flatnonzero((shared == 0) & (norms > 0))
 
 
-def _covered(X: Data, centers: np.ndarray) -> bool:
+def used_columns(X: Data) -> np.ndarray | None:
+    """For CSR X with no negative value, which columns hold a non-zero value (what
+    ``_covered`` checks against); None otherwise (dense X, or negative values)."""
+    if isinstance(X, np.ndarray) or (X.data.size and X.data.min() < 0):
+        return None
+    return np.bincount(X.indices[X.data != 0], minlength=X.shape[1]) > 0
+
+
+def _covered(used: np.ndarray | None, centers: np.ndarray) -> bool:
     """Whether no CSR row can be at cosine exactly 0 from every center, in O(k d): with
     non-negative values (TF-IDF), a row with a column in some center's support has a
     positive cosine there, so it is tied only if it misses the union of the supports; once
     that union covers every column X uses (after the first step, as a rule) nothing is."""
-    used = getattr(X, "_spherical_columns", None)
-    if used is None:  # once per matrix: None for negative values (the shortcut needs >= 0)
-        has_negative = X.data.size and X.data.min() < 0
-        used = False if has_negative else np.bincount(
-            X.indices[X.data != 0], minlength=X.shape[1]) > 0
-        X._spherical_columns = used
-    if used is False:
-        return False
-    return bool(np.all((centers != 0).any(axis=0)[used]))
+    return used is not None and bool(np.all((centers != 0).any(axis=0)[used]))
 
 
 def settle_ties(X: Data, norms: np.ndarray, entry_rows: np.ndarray | None,
-                centers: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                centers: np.ndarray, labels: np.ndarray,
+                used: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Rows sharing no feature with their center (cosine exactly 0: common for TF-IDF
     against centers that are rows) are exact ties, which the engine would break by the
     rounding of the centers' norms. They go to the first center of maximum cosine, computed
     exactly. Returns (rows relabelled, their new labels) and updates ``labels``. O(nnz) plus
-    the tied rows against all centers; only needed where X has zero entries."""
-    if entry_rows is not None and _covered(X, centers):
+    the tied rows against all centers; only needed where X has zero entries. ``used`` is
+    ``used_columns(X)``: with it, the search is skipped when no tie is possible."""
+    if entry_rows is not None and _covered(used, centers):
         return np.empty(0, dtype=np.intp), np.empty(0, dtype=labels.dtype)
     c64 = centers.astype(np.float64)
     if entry_rows is not None and centers.shape[0] <= 64:
@@ -227,7 +230,7 @@ def spherical_step(X: Data, rows: Rows, centers: np.ndarray, n_threads: int) -> 
     labels, sums, _, _ = _engine.assign_and_sum(X, rows.engine_weights, centers, n_threads)
     if rows.ties_possible:
         old = labels.copy()
-        moved, new = settle_ties(X, rows.norms, rows.entry_rows, centers, labels)
+        moved, new = settle_ties(X, rows.norms, rows.entry_rows, centers, labels, rows.used)
         if moved.size:  # their normalised rows leave the engine's cluster for the new one
             _move_rows(X, rows, moved, old[moved], new, sums)
     # A zero row is at cosine 0 from every center; the engine would pick the center whose
