@@ -16,19 +16,15 @@ import numpy as np
 from quickmeans._minibatch import MiniBatchKMeans, reassign_low_count_centers
 from quickmeans._spherical import SphericalKMeans, normalised_feature_variance
 from quickmeans._spherical_init import spherical_centers
-from quickmeans._spherical_step import normalise_rows, prepare_rows, row_norms, spherical_step
+from quickmeans._spherical_step import (
+    normalise_rows,
+    prepare_rows,
+    row_norms,
+    spherical_step,
+    unit_or_previous,
+)
 
 Data = Any  # an ndarray or a _sparse.CsrInput
-
-
-def unit_or_previous(centers: np.ndarray, previous: np.ndarray) -> None:
-    """Rows of ``centers`` scaled to unit norm in place; a row of norm zero (a reassignment
-    onto a zero row: no direction) gets its previous value back."""
-    c64 = centers.astype(np.float64)
-    norms = np.sqrt(np.einsum("ij,ij->i", c64, c64))
-    zero = norms == 0
-    centers[~zero] = c64[~zero] / norms[~zero, None]
-    centers[zero] = previous[zero]
 
 
 class SphericalMiniBatchKMeans(MiniBatchKMeans):
@@ -94,7 +90,7 @@ class SphericalMiniBatchKMeans(MiniBatchKMeans):
             previous = centers.copy()
             reassign_low_count_centers(centers, self._counts, batch, ratio, random_state,
                                        params["verbose"])
-            unit_or_previous(centers, previous)
+            centers[:] = unit_or_previous(centers, previous)
         return max(float(rows.weights.sum()) - step.cosine_total, 0.0)
 
     # -- using a fitted model: exactly as a fitted SphericalKMeans -----------------------------
