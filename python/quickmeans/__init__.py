@@ -23,10 +23,12 @@ _WHERE = {
     "silhouette_score": "quickmeans._metrics",
     "MiniBatchKMeans": "quickmeans._minibatch",
     "SphericalKMeans": "quickmeans._spherical",
+    "SphericalMiniBatchKMeans": "quickmeans._spherical_minibatch",
 }
 
 __all__ = ["BisectingKMeans", "ElbowResult", "KMeans", "MiniBatchKMeans", "SphericalKMeans",
-           "elbow", "has_openmp", "k_means", "kmeans_plusplus", "silhouette_score"]
+           "SphericalMiniBatchKMeans", "elbow", "has_openmp", "k_means", "kmeans_plusplus",
+           "silhouette_score"]
 
 
 def __getattr__(name: str) -> Any:

@@ -389,6 +389,10 @@ default='k-means++'
             # else: seed on all of X. The subsample is drawn ignoring the weights, so it
             # may hold no weight at all (k-means++ would divide by zero) or fewer weighted
             # samples than init='random' needs, though X has enough.
+        return self._initial_centers(X, weights, params, random_state)
+
+    def _initial_centers(self, X: Data, weights: np.ndarray | None, params: dict[str, Any],
+                         random_state: np.random.RandomState) -> np.ndarray:
         return initial_centers(X, params["n_clusters"], self.init, weights, random_state,
                                params["n_threads"])
 
@@ -409,14 +413,23 @@ default='k-means++'
             if params["verbose"]:
                 print(f"Init {i + 1}/{params['n_init']} with method {self.init}")
             centers = self._seed_centers(X, weights, params, random_state)
-            labels = _engine.predict(X_valid, centers, n_threads)
-            inertia = _engine.inertia(X_valid, w_valid, centers, labels, n_threads)
+            _, inertia = self._labels_and_inertia(X_valid, w_valid, centers, n_threads)
             if params["verbose"]:
                 print(f"Inertia for init {i + 1}/{params['n_init']}: {inertia}")
             if best_centers is None or inertia < best_inertia:
                 best_centers, best_inertia = centers, inertia
         assert best_centers is not None
         return best_centers
+
+    def _labels_and_inertia(self, X: Data, weights: np.ndarray | None, centers: np.ndarray,
+                            n_threads: int) -> tuple[np.ndarray, float]:
+        """Labels of X and the objective for the given centers (in X's dtype)."""
+        labels = _engine.predict(X, centers, n_threads)
+        return labels, float(_engine.inertia(X, weights, centers, labels, n_threads))
+
+    def _scaled_tol(self, X: Data, tol: float, n_threads: int) -> float:
+        """fit's tol as a squared center shift: relative to the mean feature variance."""
+        return 0.0 if tol == 0 else _engine.mean_feature_variance(X, n_threads) * tol
 
     def _needs_reassignment(self, n_clusters: int) -> bool:
         """Reassign once every 10 * n_clusters samples, and whenever a center is empty."""
@@ -472,8 +485,7 @@ default='k-means++'
         weights = check_sample_weight(sample_weight, X.shape[0])
         random_state = check_random_state(self.random_state)
         self._random_state = random_state  # a later partial_fit continues this stream
-        tol = params["tol"]
-        tol = 0.0 if tol == 0 else _engine.mean_feature_variance(X, n_threads) * tol
+        tol = self._scaled_tol(X, params["tol"], n_threads)
         self._start(X, params)
         centers = self._best_init(X, weights, params, random_state)
 
@@ -499,8 +511,7 @@ default='k-means++'
         self.n_steps_ = step
         self.n_iter_ = int(np.ceil(step * self._batch_size / n_samples))
         if self.compute_labels:
-            self.labels_ = _engine.predict(X, centers, n_threads)
-            self.inertia_ = float(_engine.inertia(X, weights, centers, self.labels_, n_threads))
+            self.labels_, self.inertia_ = self._labels_and_inertia(X, weights, centers, n_threads)
         else:
             total_weight = n_samples if weights is None else float(weights.sum())
             self.inertia_ = float(stopping.mean_inertia() * total_weight)
@@ -548,8 +559,7 @@ default='k-means++'
         self._step(X, weights, self.cluster_centers_, params, random_state)
         if self.compute_labels:
             centers = np.ascontiguousarray(self.cluster_centers_, dtype=X.dtype)
-            self.labels_ = _engine.predict(X, centers, n_threads)
-            self.inertia_ = float(_engine.inertia(X, weights, centers, self.labels_, n_threads))
+            self.labels_, self.inertia_ = self._labels_and_inertia(X, weights, centers, n_threads)
         self.n_steps_ += 1
         return self
 

@@ -334,3 +334,11 @@ def relocate_empty(X: Data, rows: Rows, step: StepResult,
     for target, unit in moved.items():  # the row itself, even when its weight is zero
         centers[target] = unit
     return centers, True
+
+
+def unit_or_previous(centers: np.ndarray, previous: np.ndarray) -> np.ndarray:
+    """Rows of ``centers`` at unit norm; a row of norm zero keeps ``previous``'s."""
+    c64 = centers.astype(np.float64)
+    norms = np.sqrt(np.einsum("ij,ij->i", c64, c64))
+    out = np.where(norms[:, None] > 0, c64 / np.where(norms > 0, norms, 1.0)[:, None], previous)
+    return np.ascontiguousarray(out, dtype=centers.dtype)

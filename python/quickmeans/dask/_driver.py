@@ -14,6 +14,8 @@ from quickmeans._compat import (
 )
 from quickmeans._init import random_init, run_kmeans_plusplus
 from quickmeans._kmeans import KMeans as LocalKMeans
+from quickmeans._spherical_step import unit_or_previous
+from quickmeans.dask._spherical_tasks import spherical_inertia
 from quickmeans.dask._tasks import (
     _chunk_assign,
     _chunk_candidate_weights,
@@ -191,24 +193,37 @@ def _average_centers(sums: np.ndarray, weights: np.ndarray, dtype: np.dtype) -> 
 
 
 def _lloyd(data: _Chunks, centers: np.ndarray, max_iter: int, tol: float,
-           n_threads: int | None, verbose: int) -> tuple[np.ndarray, float, int, np.ndarray]:
+           n_threads: int | None, verbose: int, spherical_weight: float | None = None
+           ) -> tuple[np.ndarray, float, int, np.ndarray]:
     """Lloyd's iteration as map-reduce; returns (centers, inertia, n_iter, cluster weights).
 
     Stop rule: the summed squared center shift is <= tol, or max_iter. Strict convergence
     (no label changed) needs no separate count: unchanged labels give bit-identical sums in
     the fixed chunk order, hence a shift of exactly 0, so it stops at the same iteration as
     the single-process engine.
+
+    With ``spherical_weight`` (the total sample weight), the chunks hold unit rows and this
+    is spherical k-means: each new center is its cluster's mean direction (unit norm) and
+    the inertia is ``sum w (1 - cos)``.
     """
+
+    def objective(parts: list, sums: np.ndarray, used: np.ndarray) -> float:
+        if spherical_weight is None:
+            return float(sum(p[2] for p in parts))
+        return spherical_inertia(spherical_weight, sums, used)
+
     shift = np.inf
     for iteration in range(max_iter):
         parts = data.map(_chunk_assign, _shared(centers), n_threads)
         sums = _ordered_sum([p[0] for p in parts])
         weights = _ordered_sum([p[1] for p in parts])
-        inertia = sum(p[2] for p in parts)
+        inertia = objective(parts, sums, centers)
         if verbose:
             print(f"Iteration {iteration}, inertia {inertia}.")
         _relocate_empty_clusters(data, centers, sums, weights, n_threads)
         new_centers = _average_centers(sums, weights, centers.dtype)
+        if spherical_weight is not None:
+            new_centers = unit_or_previous(new_centers, centers)
         shift = float(((new_centers.astype(np.float64) - centers) ** 2).sum())
         centers = new_centers
         if shift <= tol:
@@ -219,7 +234,7 @@ def _lloyd(data: _Chunks, centers: np.ndarray, max_iter: int, tol: float,
         # (labels_ are the nearest final centers, as in the single-process engine).
         parts = data.map(_chunk_assign, _shared(centers), n_threads)
         weights = _ordered_sum([p[1] for p in parts])
-        inertia = sum(p[2] for p in parts)
+        inertia = objective(parts, _ordered_sum([p[0] for p in parts]), centers)
     elif verbose:
         print(f"Converged at iteration {iteration}.")
     return centers, float(inertia), n_iter, weights

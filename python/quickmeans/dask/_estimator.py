@@ -18,6 +18,7 @@ from quickmeans._compat import (
     TransformerMixin,
 )
 from quickmeans._init import check_init_array
+from quickmeans._spherical_step import normalise_rows
 from quickmeans._validation import (
     InvalidParameterError,
     check_array,
@@ -35,9 +36,16 @@ from quickmeans.dask._driver import (
     _Chunks,
     _feature_variance_and_weights,
     _lloyd,
+    _ordered_sum,
     _sampled_init,
     _scalable_init,
     _shared,
+)
+from quickmeans.dask._spherical_tasks import (
+    _chunk_predict_spherical,
+    _chunk_transform_spherical,
+    _chunk_unit,
+    spherical_inertia,
 )
 from quickmeans.dask._tasks import (
     _chunk_assign,
@@ -88,6 +96,13 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
     n_threads : int or None, default=None
         Engine threads per chunk task. None uses the worker's OpenMP limit (dask's nannies
         set it to 1, as the worker's own threads run chunks in parallel); -1 all cores.
+    spherical : bool, default=False
+        Spherical k-means, as :class:`quickmeans.SphericalKMeans`: rows are compared by
+        cosine similarity (their lengths do not matter; the workers scale each chunk's rows
+        to unit norm, X itself is untouched), centers have unit norm, ``inertia_`` is
+        ``sum w (1 - cos)``, ``transform`` returns cosine distances ``1 - cos`` and
+        ``tol`` is relative to the variance of the normalised rows. Rows of norm zero get
+        label 0.
 
     Attributes
     ----------
@@ -96,8 +111,8 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
     labels_ : dask array of shape (n_samples,), dtype int32
         Labels of each point, lazy: computed from X and the final centers when asked for.
     inertia_ : float
-        Sum of squared distances of samples to their closest cluster center, weighted by the
-        sample weights if provided.
+        Sum of squared distances of samples to their closest cluster center (with
+        ``spherical``, of ``1 - cos``), weighted by the sample weights if provided.
     n_iter_ : int
         Number of iterations run.
     n_features_in_ : int
@@ -125,6 +140,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         oversampling_factor: float = 2,
         init_max_iter: int | None = None,
         n_threads: int | None = None,
+        spherical: bool = False,
     ) -> None:
         self.n_clusters = n_clusters
         self.init = init
@@ -135,6 +151,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         self.oversampling_factor = oversampling_factor
         self.init_max_iter = init_max_iter
         self.n_threads = n_threads
+        self.spherical = spherical
 
     def _checked_params(self) -> dict[str, Any]:
         owner = type(self).__name__
@@ -153,6 +170,11 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         rounds = INIT_ROUNDS if self.init_max_iter is None else check_int_param(
             self.init_max_iter, "init_max_iter", owner, 1)
         resolve_n_threads(self.n_threads)  # raises for a bad value; resolved on the workers
+        if not isinstance(self.spherical, (bool, np.bool_)):
+            raise InvalidParameterError(
+                f"The 'spherical' parameter of {owner} must be an instance of 'bool'. "
+                f"Got {self.spherical!r} instead."
+            )
         return {
             "n_clusters": check_int_param(self.n_clusters, "n_clusters", owner, 1),
             "max_iter": check_int_param(self.max_iter, "max_iter", owner, 1),
@@ -209,7 +231,8 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
             centers = self.init(X, n_clusters, random_state=random_state)
         else:
             centers = self.init
-        return check_init_array(centers, like, n_clusters, local_threads)
+        centers = check_init_array(centers, like, n_clusters, local_threads)
+        return normalise_rows(centers, X.dtype) if self.spherical else centers
 
     def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> KMeans:
         """Compute k-means clustering.
@@ -238,6 +261,9 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
             raise ValueError(f"n_samples={X.shape[0]} should be >= n_clusters={n_clusters}.")
         weights = self._dask_weights(sample_weight, X)
         random_state = check_random_state(self.random_state)
+        X_raw = X
+        if self.spherical:  # the fit runs on unit rows (made on the workers, chunk by chunk)
+            X = X.map_blocks(_chunk_unit, dtype=X.dtype)
 
         # Every iteration reads X: persist it (on the workers) for the fit, not beyond it.
         X_kept, weights_kept = dask.persist(X, weights)
@@ -255,7 +281,8 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
             print("Initialization complete")
         tol = params["tol"] * variance
         centers, inertia, n_iter, cluster_weights = _lloyd(
-            data, centers, params["max_iter"], tol, self.n_threads, params["verbose"])
+            data, centers, params["max_iter"], tol, self.n_threads, params["verbose"],
+            float(chunk_weights.sum()) if self.spherical else None)
 
         distinct = int(np.count_nonzero(cluster_weights))
         if distinct < n_clusters:
@@ -270,7 +297,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         self._n_features_out = n_clusters
         self.inertia_ = inertia
         self.n_iter_ = n_iter
-        self.labels_ = self._predict_dask(X)
+        self.labels_ = self._predict_dask(X_raw)
         return self
 
     def fit_predict(self, X: Any, y: Any = None, sample_weight: Any = None) -> Any:
@@ -308,7 +335,8 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         return _shared(np.ascontiguousarray(self.cluster_centers_, dtype=X.dtype))
 
     def _predict_dask(self, X: Any) -> Any:
-        return X.map_blocks(_chunk_predict, self._centers_like(X), self.n_threads,
+        task = _chunk_predict_spherical if self.spherical else _chunk_predict
+        return X.map_blocks(task, self._centers_like(X), self.n_threads,
                             drop_axis=1, dtype=np.int32)
 
     def predict(self, X: Any) -> Any:
@@ -342,10 +370,15 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
             Distances, lazy for a dask array, computed for a NumPy array.
         """
         X_checked = self._test_data(X)
-        distances = X_checked.map_blocks(
-            _chunk_transform, self._centers_like(X_checked), self.n_threads,
-            chunks=(X_checked.chunks[0], (self.cluster_centers_.shape[0],)),
-            dtype=X_checked.dtype)
+        chunks = (X_checked.chunks[0], (self.cluster_centers_.shape[0],))
+        if self.spherical:
+            distances = X_checked.map_blocks(_chunk_transform_spherical,
+                                             self._centers_like(X_checked), chunks=chunks,
+                                             dtype=X_checked.dtype)
+        else:
+            distances = X_checked.map_blocks(_chunk_transform, self._centers_like(X_checked),
+                                             self.n_threads, chunks=chunks,
+                                             dtype=X_checked.dtype)
         return distances if isinstance(X, da.Array) else distances.compute()
 
     def fit_transform(self, X: Any, y: Any = None, sample_weight: Any = None) -> Any:
@@ -386,6 +419,8 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         """
         X = self._test_data(X)
         weights = self._dask_weights(sample_weight, X)
+        if self.spherical:
+            X = X.map_blocks(_chunk_unit, dtype=X.dtype)
         data = _Chunks(
             x=X.to_delayed().ravel().tolist(),
             w=[None] * X.numblocks[0] if weights is None
@@ -393,5 +428,9 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
             sizes=np.array(X.chunks[0], dtype=np.int64),
         )
         centers = np.ascontiguousarray(self.cluster_centers_, dtype=X.dtype)
-        return -sum(p[2] for p in data.map(_chunk_assign, _shared(centers), self.n_threads))
+        parts = data.map(_chunk_assign, _shared(centers), self.n_threads)
+        if not self.spherical:
+            return -sum(p[2] for p in parts)
+        total = float(X.shape[0]) if weights is None else float(weights.sum().compute())
+        return -spherical_inertia(total, _ordered_sum([p[0] for p in parts]), centers)
 

@@ -1,0 +1,104 @@
+"""SphericalMiniBatchKMeans: spherical k-means by mini-batches, for streams of embeddings.
+
+MiniBatchKMeans' sampling, stopping rules, reassignment and ``partial_fit``, with the
+spherical step of SphericalKMeans on every batch (maximum cosine against unit centers, sums
+of the normalised rows) and the online update done on directions: a center moves to the
+direction of ``count * c + S``, where S sums the batch's normalised rows assigned to it and
+count is the weight it has received so far (the running mean of its rows' directions).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from quickmeans._minibatch import MiniBatchKMeans, reassign_low_count_centers
+from quickmeans._spherical import SphericalKMeans, normalised_feature_variance
+from quickmeans._spherical_init import spherical_centers
+from quickmeans._spherical_step import (
+    normalise_rows,
+    prepare_rows,
+    row_norms,
+    spherical_step,
+    unit_or_previous,
+)
+
+Data = Any  # an ndarray or a _sparse.CsrInput
+
+
+class SphericalMiniBatchKMeans(MiniBatchKMeans):
+    """Mini-batch spherical k-means: clusters rows by cosine similarity, unit-norm centers.
+
+    The parameters, attributes and stopping rules are :class:`MiniBatchKMeans`'s; what is
+    measured is :class:`SphericalKMeans`'s: ``inertia_`` is the sum over samples of
+    ``weight * (1 - cos)`` to the assigned center, ``transform`` returns cosine distances
+    ``1 - cos``, ``predict`` the center of maximum cosine. ``tol`` is relative to the mean
+    per-feature variance of the normalised rows. Each batch moves a center to the
+    direction of its accumulated weight times the center plus the batch's normalised rows
+    assigned to it. Rows of norm zero are labelled 0 and never move a center. X is never
+    normalised in place or copied for the steps (k-means++ seeding runs on a normalised
+    copy of the ``init_size`` subsample).
+
+    Use it, rather than :class:`SphericalKMeans`, for data that arrives in pieces
+    (``partial_fit``) or is too large to pass over many times.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from quickmeans import SphericalMiniBatchKMeans
+    >>> X = np.array([[1.0, 0.1], [2.0, 0.0], [0.1, 1.0], [0.0, 3.0]])
+    >>> model = SphericalMiniBatchKMeans(n_clusters=2, batch_size=4, random_state=0).fit(X)
+    >>> sorted(model.predict(X).tolist()) == [0, 0, 1, 1]
+    True
+    """
+
+    __sklearn_tags__ = SphericalKMeans.__sklearn_tags__
+    if hasattr(SphericalKMeans, "_more_tags"):
+        _more_tags = SphericalKMeans._more_tags
+
+    def _initial_centers(self, X: Data, weights: np.ndarray | None, params: dict[str, Any],
+                         random_state: np.random.RandomState) -> np.ndarray:
+        return spherical_centers(X, row_norms(X), params["n_clusters"], self.init, weights,
+                                 random_state, params["n_threads"])
+
+    def _labels_and_inertia(self, X: Data, weights: np.ndarray | None, centers: np.ndarray,
+                            n_threads: int) -> tuple[np.ndarray, float]:
+        rows = prepare_rows(X, weights)
+        step = spherical_step(X, rows, normalise_rows(centers, X.dtype), n_threads)
+        return step.labels, max(float(rows.weights.sum()) - step.cosine_total, 0.0)
+
+    def _scaled_tol(self, X: Data, tol: float, n_threads: int) -> float:
+        return 0.0 if tol == 0 else normalised_feature_variance(X, row_norms(X), n_threads) * tol
+
+    def _step(self, batch: Data, weights: np.ndarray | None, centers: np.ndarray,
+              params: dict[str, Any], random_state: np.random.RandomState) -> float:
+        """One mini-batch: the spherical step, the online update of the hit centers'
+        directions (in place), maybe a reassignment; returns the batch's
+        ``sum w (1 - cos)`` against the centers before the move."""
+        rows = prepare_rows(batch, weights)
+        step = spherical_step(batch, rows, normalise_rows(centers, batch.dtype),
+                              params["n_threads"])
+        hit = np.flatnonzero(step.weights > 0)
+        merged = centers[hit].astype(np.float64) * self._counts[hit, None] + step.sums[hit]
+        norms = np.sqrt(np.einsum("ij,ij->i", merged, merged))
+        moved = norms > 0  # rows cancelling exactly leave the center where it was
+        centers[hit[moved]] = merged[moved] / norms[moved, None]
+        self._counts[hit] += step.weights[hit]
+        ratio = params["reassignment_ratio"]
+        if self._needs_reassignment(params["n_clusters"]) and ratio > 0:
+            previous = centers.copy()
+            reassign_low_count_centers(centers, self._counts, batch, ratio, random_state,
+                                       params["verbose"])
+            centers[:] = unit_or_previous(centers, previous)
+        return max(float(rows.weights.sum()) - step.cosine_total, 0.0)
+
+    # -- using a fitted model: exactly as a fitted SphericalKMeans -----------------------------
+
+    _test_data = SphericalKMeans._test_data
+    _unit_centers = SphericalKMeans._unit_centers
+    _labels = SphericalKMeans._labels
+    predict = SphericalKMeans.predict
+    transform = SphericalKMeans.transform
+    score = SphericalKMeans.score
+    fit_transform = SphericalKMeans.fit_transform
