@@ -37,3 +37,15 @@ def png_size(path: str | Path) -> tuple[int, int]:
 @pytest.fixture
 def blobs() -> np.ndarray:
     return make_blobs(600, 3, 4, seed=1)
+
+
+def directions(n: int, d: int, k: int, *, seed: int = 0, noise: float = 0.4,
+               dtype: type = np.float64) -> np.ndarray:
+    """Rows around k random unit directions, with norms spread over [0.2, 5] (which must not
+    matter to spherical k-means)."""
+    rng = np.random.default_rng(seed)
+    axes = rng.standard_normal((k, d))
+    axes /= np.linalg.norm(axes, axis=1, keepdims=True)
+    X = axes[rng.integers(0, k, n)] + noise * rng.standard_normal((n, d)) / np.sqrt(d)
+    X *= rng.uniform(0.2, 5.0, (n, 1))
+    return X.astype(dtype)

@@ -1,5 +1,5 @@
 """quickmeans.dask.KMeans against the single-process estimator, on a 2-process LocalCluster
-and on the local schedulers."""
+and on the local schedulers; spherical=True against SphericalKMeans."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 import quickmeans
-from conftest import make_blobs
+from conftest import directions, make_blobs
+from quickmeans import SphericalKMeans
 from quickmeans.dask import KMeans
 
 
@@ -226,3 +227,62 @@ def test_chunk_tasks_take_unaligned_arrays(X: np.ndarray) -> None:
                                   _tasks._chunk_predict(X, centers, 1))
     with pytest.raises(TypeError, match="aligned"):  # the engine's own guard
         quickmeans._core.all_finite(unaligned(X), 1)
+
+
+# -- spherical=True: against the single-process SphericalKMeans and by hand ---------------
+
+
+def cosines(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
+    Xn = X / np.linalg.norm(X, axis=1, keepdims=True)
+    return Xn.astype(np.float64) @ centers.astype(np.float64).T
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_spherical_same_run_as_sphericalkmeans_from_the_same_init(dtype) -> None:
+    X = directions(3000, 8, 6, seed=1, dtype=dtype, noise=0.5)
+    w = np.random.default_rng(2).uniform(0.5, 2.0, len(X))
+    init = X[:6].copy()
+    local = SphericalKMeans(6, init=init, n_init=1).fit(X, sample_weight=w)
+    with dask.config.set(scheduler="synchronous"):
+        km = KMeans(6, init=init, spherical=True).fit(da.from_array(X, chunks=(700, 8)),
+                                                      sample_weight=da.from_array(w, chunks=700))
+        labels = km.labels_.compute()
+    np.testing.assert_array_equal(labels, local.labels_)
+    tol = 1e-10 if dtype == np.float64 else 1e-5
+    np.testing.assert_allclose(km.cluster_centers_, local.cluster_centers_, atol=tol)
+    assert km.inertia_ == pytest.approx(local.inertia_, rel=tol)
+    assert km.n_iter_ == local.n_iter_
+    assert km.cluster_centers_.dtype == dtype
+
+
+def test_spherical_objective_transform_predict_score_by_hand(client) -> None:
+    X = directions(4000, 10, 5, seed=3, noise=0.2)
+    X[11] = 0.0  # no direction: label 0, cosine 0 to every center
+    before = X.copy()
+    dX = da.from_array(X, chunks=(900, 10))
+    km = KMeans(5, random_state=0, spherical=True).fit(dX)
+    np.testing.assert_array_equal(X, before)
+    centers = km.cluster_centers_
+    np.testing.assert_allclose(np.linalg.norm(centers, axis=1), 1.0, atol=1e-12)
+    with np.errstate(invalid="ignore"):
+        cos = np.nan_to_num(cosines(X, centers))
+    labels = km.labels_.compute()
+    expected = np.argmax(cos, axis=1)
+    expected[11] = 0
+    np.testing.assert_array_equal(labels, expected)
+    assigned = cos[np.arange(len(X)), labels]
+    assert km.inertia_ == pytest.approx(float(np.sum(1 - assigned)), rel=1e-9)
+    np.testing.assert_allclose(km.transform(X), 1 - cos, atol=1e-12)
+    np.testing.assert_array_equal(km.predict(X), labels)
+    assert km.score(dX) == pytest.approx(-km.inertia_, rel=1e-9)
+    # It found the directions SphericalKMeans finds.
+    local = SphericalKMeans(5, random_state=0).fit(X)
+    assert cosines(centers, local.cluster_centers_).max(axis=1).min() > 0.999
+
+
+def test_spherical_bad_parameters_and_init() -> None:
+    X = da.from_array(directions(200, 4, 2, seed=4, noise=0.5), chunks=100)
+    with pytest.raises(ValueError, match="'spherical' parameter"):
+        KMeans(2, spherical="yes").fit(X)
+    with pytest.raises(ValueError, match="all zeros"):
+        KMeans(2, init=np.array([[1.0, 0, 0, 0], [0.0] * 4]), spherical=True).fit(X)

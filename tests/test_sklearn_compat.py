@@ -67,8 +67,10 @@ def run_check_estimator(estimator) -> tuple[list[str], list[str], int]:
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize("estimator", [quickmeans.KMeans(), quickmeans.MiniBatchKMeans(),
                                        quickmeans.BisectingKMeans(),
-                                       quickmeans.SphericalKMeans()],
-                         ids=["KMeans", "MiniBatchKMeans", "BisectingKMeans", "SphericalKMeans"])
+                                       quickmeans.SphericalKMeans(),
+                                       quickmeans.SphericalMiniBatchKMeans()],
+                         ids=["KMeans", "MiniBatchKMeans", "BisectingKMeans", "SphericalKMeans",
+                              "SphericalMiniBatchKMeans"])
 def test_check_estimator(estimator) -> None:
     failed, expected, passed = run_check_estimator(estimator)
     assert failed == []

@@ -19,22 +19,12 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 import quickmeans
+from conftest import directions
 from quickmeans import SphericalKMeans
 from quickmeans import reference as ref
 
 DTYPES = [np.float64, np.float32]
 
-
-def directions(n: int, d: int, k: int, *, seed: int = 0, noise: float = 0.4,
-               dtype: type = np.float64) -> np.ndarray:
-    """Rows around k random directions, with norms spread over [0.2, 5] (which must not
-    matter)."""
-    rng = np.random.default_rng(seed)
-    axes = rng.standard_normal((k, d))
-    axes /= np.linalg.norm(axes, axis=1, keepdims=True)
-    X = axes[rng.integers(0, k, n)] + noise * rng.standard_normal((n, d)) / np.sqrt(d)
-    X *= rng.uniform(0.2, 5.0, (n, 1))
-    return X.astype(dtype)
 
 
 def sparse_rows(n: int, d: int, *, seed: int = 0, dtype: type = np.float64) -> sp.csr_matrix:

@@ -11,21 +11,11 @@ import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.metrics import adjusted_rand_score
 
+from conftest import directions
 from quickmeans import SphericalKMeans, SphericalMiniBatchKMeans
 
 DTYPES = [np.float64, np.float32]
 
-
-def directions(n: int, d: int, k: int, *, seed: int = 0, noise: float = 0.3,
-               dtype: type = np.float64) -> np.ndarray:
-    """Rows around k random directions with norms spread over [0.2, 5] (which must not
-    matter)."""
-    rng = np.random.default_rng(seed)
-    axes = rng.standard_normal((k, d))
-    axes /= np.linalg.norm(axes, axis=1, keepdims=True)
-    X = axes[rng.integers(0, k, n)] + noise * rng.standard_normal((n, d)) / np.sqrt(d)
-    X *= rng.uniform(0.2, 5.0, (n, 1))
-    return X.astype(dtype)
 
 
 def unit(a: np.ndarray) -> np.ndarray:
@@ -57,7 +47,7 @@ def cosines(X, centers: np.ndarray) -> np.ndarray:
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("weighted", [False, True])
 def test_partial_fit_steps_follow_the_reference(dtype, weighted) -> None:
-    X = directions(3000, 12, 4, seed=1, dtype=dtype)
+    X = directions(3000, 12, 4, seed=1, dtype=dtype, noise=0.3)
     w = np.random.default_rng(2).uniform(0.5, 2.0, len(X)) if weighted else np.ones(len(X))
     init = X[[0, 700, 1400, 2100]]
     model = SphericalMiniBatchKMeans(4, init=init, n_init=1, reassignment_ratio=0.0)
@@ -74,7 +64,7 @@ def test_partial_fit_steps_follow_the_reference(dtype, weighted) -> None:
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_fit_finds_the_directions_sphericalkmeans_finds(dtype) -> None:
-    X = directions(20000, 16, 6, seed=3, dtype=dtype)
+    X = directions(20000, 16, 6, seed=3, dtype=dtype, noise=0.3)
     mini = SphericalMiniBatchKMeans(6, random_state=0, batch_size=1024).fit(X)
     full = SphericalKMeans(6, random_state=0).fit(X)
     assert adjusted_rand_score(full.labels_, mini.labels_) > 0.99
@@ -86,7 +76,7 @@ def test_fit_finds_the_directions_sphericalkmeans_finds(dtype) -> None:
 
 
 def test_objective_transform_predict_and_score_by_hand() -> None:
-    X = directions(4000, 10, 5, seed=4)
+    X = directions(4000, 10, 5, seed=4, noise=0.3)
     w = np.random.default_rng(5).uniform(0.1, 3.0, len(X))
     model = SphericalMiniBatchKMeans(5, random_state=1, batch_size=512).fit(X, sample_weight=w)
     cos = cosines(X, model.cluster_centers_)
@@ -99,7 +89,7 @@ def test_objective_transform_predict_and_score_by_hand() -> None:
 
 
 def test_lengths_of_rows_do_not_matter() -> None:
-    X = directions(5000, 8, 4, seed=6)
+    X = directions(5000, 8, 4, seed=6, noise=0.3)
     scales = np.random.default_rng(7).uniform(0.01, 100.0, (len(X), 1))
     a = SphericalMiniBatchKMeans(4, random_state=3, batch_size=256).fit(X)
     b = SphericalMiniBatchKMeans(4, random_state=3, batch_size=256).fit(X * scales)
@@ -123,7 +113,7 @@ def test_sparse_rows_match_their_dense_copy() -> None:
 
 
 def test_partial_fit_streams_and_clones_and_pickles() -> None:
-    X = directions(6000, 24, 3, seed=9, dtype=np.float32)
+    X = directions(6000, 24, 3, seed=9, dtype=np.float32, noise=0.3)
     before = X.copy()
     model = SphericalMiniBatchKMeans(3, random_state=0)
     for batch in np.array_split(X, 12):
@@ -138,7 +128,7 @@ def test_partial_fit_streams_and_clones_and_pickles() -> None:
 
 
 def test_bad_input_is_a_clear_error() -> None:
-    X = directions(200, 5, 2, seed=10)
+    X = directions(200, 5, 2, seed=10, noise=0.3)
     with pytest.raises(ValueError, match="all zeros"):
         SphericalMiniBatchKMeans(2, init=np.array([[1.0, 0, 0, 0, 0], [0.0] * 5]),
                                  n_init=1).fit(X)
