@@ -53,10 +53,6 @@ class SphericalMiniBatchKMeans(MiniBatchKMeans):
     True
     """
 
-    __sklearn_tags__ = SphericalKMeans.__sklearn_tags__
-    if hasattr(SphericalKMeans, "_more_tags"):
-        _more_tags = SphericalKMeans._more_tags
-
     def _initial_centers(self, X: Data, weights: np.ndarray | None, params: dict[str, Any],
                          random_state: np.random.RandomState) -> np.ndarray:
         return spherical_centers(X, row_norms(X), params["n_clusters"], self.init, weights,
