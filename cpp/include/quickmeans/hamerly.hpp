@@ -84,8 +84,13 @@ public:
                         continue;
                     g.index[static_cast<size_t>(g.count++)] = i;
                 } else {
+                    // A failed row is fetched now, for flush()'s gather (a passed row's
+                    // prefetch goes to its label, in cache): the rows are scattered.
+                    const bool failed = g.failed[static_cast<size_t>(r)] != 0;
+                    __builtin_prefetch(failed ? static_cast<const void*>(x_.row(i))
+                                              : static_cast<const void*>(labels + i));
                     g.index[static_cast<size_t>(g.count)] = i;
-                    g.count += g.failed[static_cast<size_t>(r)];
+                    g.count += failed;
                 }
                 if (g.count == nearest_.block_rows()) flush(g, labels, moves);
             }
