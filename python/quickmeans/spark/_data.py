@@ -29,7 +29,10 @@ def features_column(df: DataFrame, features: Any) -> tuple[Column, int | None]:
     if isinstance(features, str):
         kind = fields[features]
         if isinstance(kind, VectorUDT):
-            return vector_to_array(F.col(features), "float64"), None
+            # vector_to_array throws on a null vector; a null array is counted by the checks.
+            column = F.col(features)
+            return F.when(column.isNull(), F.lit(None).cast("array<double>")).otherwise(
+                vector_to_array(column, "float64")), None
         if isinstance(kind, ArrayType) and isinstance(kind.elementType, NumericType):
             return F.col(features).cast("array<double>"), None
         raise TypeError(f"Column {features!r} must be a vector (pyspark.ml.linalg) or an array "
@@ -67,7 +70,7 @@ class Blocks:
 
 
 def cache_blocks(df: DataFrame, features: Any, weight_col: str | None, dtype: str,
-                 cosine: bool, k: int) -> Blocks:
+                 cosine: bool, k: int, storage: StorageLevel) -> Blocks:
     """Convert, cache and check the training data; raises ValueError with a one-line message
     (before any iteration) for nulls, mixed sizes, NaN/inf, negative weights and too few rows."""
     feats, width = features_column(df, features)
@@ -80,7 +83,7 @@ def cache_blocks(df: DataFrame, features: Any, weight_col: str | None, dtype: st
     convert = partial(_tasks.to_blocks, dtype=dtype, cosine=cosine,
                       has_weight=weight_col is not None)
     blocks = df.select(*columns).mapInArrow(convert, _tasks.BLOCK_SCHEMA)
-    blocks = blocks.persist(StorageLevel.MEMORY_AND_DISK)
+    blocks = blocks.persist(storage)
     try:
         n_partitions = blocks.rdd.getNumPartitions()
         stats = blocks.drop("x", "w").collect()  # materialises the cache

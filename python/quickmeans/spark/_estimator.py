@@ -30,6 +30,8 @@ class KMeans(Estimator, KMeansParams, DefaultParamsReadable, DefaultParamsWritab
                  k: int = 2, initMode: str = "k-means||", initSteps: int = 2, tol: float = 1e-4,
                  maxIter: int = 20, seed: int | None = None, weightCol: str | None = None,
                  distanceMeasure: str = "euclidean", initialCenters: Any = None,
+                 solver: str = "auto", maxBlockSizeInMB: float = 0.0,
+                 intermediateStorageLevel: str = "MEMORY_AND_DISK",
                  dtype: str = "float64") -> None:
         super().__init__()
         self._set(**self._input_kwargs)
@@ -39,6 +41,8 @@ class KMeans(Estimator, KMeansParams, DefaultParamsReadable, DefaultParamsWritab
                   k: int = 2, initMode: str = "k-means||", initSteps: int = 2, tol: float = 1e-4,
                   maxIter: int = 20, seed: int | None = None, weightCol: str | None = None,
                   distanceMeasure: str = "euclidean", initialCenters: Any = None,
+                  solver: str = "auto", maxBlockSizeInMB: float = 0.0,
+                  intermediateStorageLevel: str = "MEMORY_AND_DISK",
                   dtype: str = "float64") -> KMeans:
         return self._set(**self._input_kwargs)
 
@@ -80,6 +84,15 @@ class KMeans(Estimator, KMeansParams, DefaultParamsReadable, DefaultParamsWritab
         """Start from these k centers (array-like k x d) instead of initMode."""
         return self._set(initialCenters=np.asarray(value, dtype=np.float64).tolist())
 
+    def setSolver(self, value: str) -> KMeans:
+        return self._set(solver=value)
+
+    def setMaxBlockSizeInMB(self, value: float) -> KMeans:
+        return self._set(maxBlockSizeInMB=value)
+
+    def setIntermediateStorageLevel(self, value: str) -> KMeans:
+        return self._set(intermediateStorageLevel=value)
+
     def setDtype(self, value: str) -> KMeans:
         return self._set(dtype=value)
 
@@ -95,7 +108,7 @@ class KMeans(Estimator, KMeansParams, DefaultParamsReadable, DefaultParamsWritab
             if not np.isfinite(initial).all():
                 raise ValueError("The initial centers contain NaN or infinity.")
         data = cache_blocks(dataset, self.getFeaturesCol(), self._weight_column(), p["dtype"],
-                            cosine, k)
+                            cosine, k, p["storage"])
         try:
             random_state = np.random.RandomState(p["seed"] % 2**32)
             if initial is not None:

@@ -82,26 +82,29 @@ def _batch_labels(arr: pa.Array, centers: np.ndarray, cosine: bool, dtype: str) 
 def _predict_udf(centers: np.ndarray, cosine: bool, dtype: str) -> Any:
     """A vectorised UDF array<double> -> int: Arrow (pyspark >= 4.1) or pandas."""
     try:
-        from pyspark.sql.functions import ArrowUDFType, arrow_udf
+        from pyspark.sql.functions import arrow_udf
     except ImportError:
-        ArrowUDFType = arrow_udf = None
+        arrow_udf = None
     if arrow_udf is not None:
-        def predict_arrow(arr: pa.Array) -> pa.Array:
+        def predict_arrow(arr):  # type: ignore[no-untyped-def]
             return pa.array(_batch_labels(arr, centers, cosine, dtype), type=pa.int32())
-        return arrow_udf(predict_arrow, "int", ArrowUDFType.SCALAR)
+        # Real classes, not the postponed strings: pyspark reads the UDF kind from the hints.
+        predict_arrow.__annotations__ = {"arr": pa.Array, "return": pa.Array}
+        return arrow_udf(predict_arrow, "int")
     import warnings
 
     import pandas as pd
-    from pyspark.sql.functions import PandasUDFType, pandas_udf
+    from pyspark.sql.functions import pandas_udf
 
-    def predict_pandas(series: pd.Series) -> pd.Series:
+    def predict_pandas(series):  # type: ignore[no-untyped-def]
         if series.isna().any():
             raise ValueError("KMeansModel.transform: the features contain null values.")
         values = np.stack(series.to_numpy()) if len(series) else np.zeros((0, centers.shape[1]))
         return pd.Series(_labels(values, centers, cosine, dtype))
+    predict_pandas.__annotations__ = {"series": pd.Series, "return": pd.Series}
     with warnings.catch_warnings():  # pyspark's notes about the installed pandas version
         warnings.simplefilter("ignore", FutureWarning)
-        return pandas_udf(predict_pandas, "int", PandasUDFType.SCALAR)
+        return pandas_udf(predict_pandas, "int")
 
 
 class KMeansModel(Model, KMeansParams, MLWritable, MLReadable):

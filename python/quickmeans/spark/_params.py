@@ -5,11 +5,13 @@ from __future__ import annotations
 import zlib
 from typing import Any
 
+from pyspark import StorageLevel
 from pyspark.ml.param import Param, Params, TypeConverters
 
 INIT_MODES = ("k-means||", "random")
 DISTANCE_MEASURES = ("euclidean", "cosine")
 DTYPES = ("float64", "float32")
+SOLVERS = ("auto", "row", "block")
 # MLlib seeds with hash(class name), which Python randomises per process; a fixed value keeps
 # an unseeded fit reproducible across runs.
 DEFAULT_SEED = zlib.crc32(b"quickmeans.spark.KMeans")
@@ -61,6 +63,15 @@ class KMeansParams(Params):
     initialCenters = Param(Params._dummy(), "initialCenters",
                            "k initial centers (a list of k lists of floats); when set, "
                            "initMode is not used.", typeConverter=_to_centers)
+    solver = Param(Params._dummy(), "solver",
+                   "MLlib's solver ('auto', 'row', 'block'): accepted for compatibility; "
+                   "quickmeans always runs its own kernel.", typeConverter=TypeConverters.toString)
+    maxBlockSizeInMB = Param(Params._dummy(), "maxBlockSizeInMB",
+                             "MLlib's block size for solver='block': accepted for compatibility, "
+                             "not used.", typeConverter=TypeConverters.toFloat)
+    intermediateStorageLevel = Param(Params._dummy(), "intermediateStorageLevel",
+                                     "StorageLevel of the cached training data (e.g. "
+                                     "'MEMORY_AND_DISK').", typeConverter=TypeConverters.toString)
     dtype = Param(Params._dummy(), "dtype",
                   "the precision the features are cached and clustered in: 'float64' (as "
                   "MLlib) or 'float32' (half the memory and traffic).",
@@ -70,7 +81,8 @@ class KMeansParams(Params):
         super().__init__()
         self._setDefault(k=2, seed=DEFAULT_SEED, maxIter=20, tol=1e-4, initMode="k-means||",
                          initSteps=2, featuresCol="features", predictionCol="prediction",
-                         distanceMeasure="euclidean", dtype="float64")
+                         distanceMeasure="euclidean", solver="auto", maxBlockSizeInMB=0.0,
+                         intermediateStorageLevel="MEMORY_AND_DISK", dtype="float64")
 
     def getK(self) -> int:
         return self.getOrDefault(self.k)
@@ -106,6 +118,15 @@ class KMeansParams(Params):
         return self.getOrDefault(self.initialCenters) if self.isDefined(self.initialCenters) \
             else None
 
+    def getSolver(self) -> str:
+        return self.getOrDefault(self.solver)
+
+    def getMaxBlockSizeInMB(self) -> float:
+        return self.getOrDefault(self.maxBlockSizeInMB)
+
+    def getIntermediateStorageLevel(self) -> str:
+        return self.getOrDefault(self.intermediateStorageLevel)
+
     def getDtype(self) -> str:
         return self.getOrDefault(self.dtype)
 
@@ -131,9 +152,18 @@ class KMeansParams(Params):
             raise bad("initMode", f"initMode must be one of {INIT_MODES}")
         if self.getDistanceMeasure() not in DISTANCE_MEASURES:
             raise bad("distanceMeasure", f"distanceMeasure must be one of {DISTANCE_MEASURES}")
+        if self.getSolver() not in SOLVERS:
+            raise bad("solver", f"solver must be one of {SOLVERS}")
+        if not self.getMaxBlockSizeInMB() >= 0:
+            raise bad("maxBlockSizeInMB", "maxBlockSizeInMB must be >= 0")
+        level = self.getIntermediateStorageLevel()
+        if level == "NONE" or not isinstance(getattr(StorageLevel, level, None), StorageLevel):
+            raise bad("intermediateStorageLevel", "it must name a pyspark StorageLevel other "
+                      "than NONE")
         if self.getDtype() not in DTYPES:
             raise bad("dtype", f"dtype must be one of {DTYPES}")
         return {"k": self.getK(), "seed": self.getSeed(), "max_iter": self.getMaxIter(),
                 "tol": self.getTol(), "init_mode": self.getInitMode(),
                 "init_steps": self.getInitSteps(), "cosine": self.getDistanceMeasure() == "cosine",
-                "dtype": self.getDtype(), "initial_centers": self.getInitialCenters()}
+                "dtype": self.getDtype(), "initial_centers": self.getInitialCenters(),
+                "storage": getattr(StorageLevel, level)}
