@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -192,9 +193,9 @@ def spherical_reference(X, init, max_iter, tol):
 def test_cosine_is_spherical_kmeans(spark) -> None:
     X = np.abs(make_blobs(1200, 3, 4, seed=8)) + 0.1
     init = X[[0, 100, 200, 300]]
-    model = KMeans(k=4, distanceMeasure="cosine", maxIter=300,
+    model = KMeans(k=4, distanceMeasure="cosine", maxIter=15,
                    initialCenters=init.tolist()).fit(frame(spark, X))
-    centers, cost = spherical_reference(X, init, 300, 1e-4)
+    centers, cost = spherical_reference(X, init, 15, 1e-4)
     np.testing.assert_allclose(np.array(model.clusterCenters()), centers, atol=1e-9)
     assert model.summary.trainingCost == pytest.approx(cost, rel=1e-8)
 
@@ -297,3 +298,11 @@ def test_readme_snippet_runs(spark, capsys) -> None:
     exec(compile(block, str(README), "exec"), {"__name__": "__readme__"})
     printed = capsys.readouterr().out.split()
     assert printed[0] == "3"  # three clusters found
+
+
+def test_import_quickmeans_does_not_import_pyspark() -> None:
+    code = ("import sys, quickmeans; quickmeans.KMeans; quickmeans.MiniBatchKMeans; "
+            "print('pyspark' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "False"
