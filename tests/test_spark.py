@@ -107,6 +107,17 @@ def test_weighted_matches_single_process(spark, data) -> None:
     assert model.summary.trainingCost == pytest.approx(local.inertia_, rel=1e-10)
 
 
+def test_empty_cluster_relocated_as_single_process(spark, data) -> None:
+    # A center far from every row gets no rows in the first step; like the engine, it
+    # takes the row farthest from its center.
+    init = np.vstack([data[[0, 300, 600, 900]], np.full((1, 4), 1e3)])
+    model = KMeans(k=5, maxIter=300, initialCenters=init.tolist()).fit(frame(spark, data, None, 3))
+    local = quickmeans.KMeans(5, init=init, n_init=1, max_iter=300).fit(data)
+    np.testing.assert_allclose(np.array(model.clusterCenters()), local.cluster_centers_,
+                               rtol=1e-10, atol=1e-12)
+    assert min(model.summary.clusterSizes) > 0
+
+
 def test_float32_matches_single_process_float32(spark, data) -> None:
     X = data.astype(np.float32)
     init = X[[2, 302, 602, 902, 1202]]

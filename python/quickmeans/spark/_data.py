@@ -60,7 +60,7 @@ class Blocks:
         """Run ``task`` on every partition: one result Row per partition, by partition id.
 
         One Spark job; the driver then combines the rows in this fixed order."""
-        body = _tasks.run(task, self.d, self.dtype, *args)
+        body = _tasks.run(task, names, self.d, self.dtype, *args)
         rows = self.df.select(*_tasks.ITER_COLUMNS).mapInArrow(
             body, _tasks.result_schema(*names)).collect()
         return sorted(rows, key=lambda r: r.pid)

@@ -97,15 +97,16 @@ def _blocks(batches: Iterator[pa.RecordBatch], d: int,
     return iter(sorted(found, key=lambda b: b[0]))
 
 
-def run(task: Callable[..., dict[str, Any]], d: int, dtype: str,
+def run(task: Callable[..., dict[str, Any]], names: tuple[str, ...], d: int, dtype: str,
         *args: Any) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
     """A mapInArrow function: ``task(blocks, *args)`` gives the partition's one result row
-    (a dict of bytes/floats), sent back with the partition id."""
+    (a dict of bytes/floats), sent back with the partition id as the columns ``names``, in
+    that order (Spark matches the columns by position)."""
     def body(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         result = task(_blocks(batches, d, dtype), *args)
-        result = {"pid": TaskContext.get().partitionId(), **result}
-        types = {k: RESULT_TYPES[k] for k in result}
-        yield _batch({k: [v] for k, v in result.items()}, types)
+        result["pid"] = TaskContext.get().partitionId()
+        types = {k: RESULT_TYPES[k] for k in ("pid", *names)}
+        yield _batch({k: [result[k]] for k in types}, types)
     return body
 
 
