@@ -153,6 +153,30 @@ def test_scalable_init_is_as_good_as_mllib(spark) -> None:
     df.unpersist()
 
 
+def test_one_pass_oversampling_keeps_the_rows_of_the_two_pass_rule(spark, monkeypatch) -> None:
+    from pyspark import StorageLevel
+
+    from quickmeans.spark import _data, _driver, _tasks
+
+    X = make_blobs(3000, 5, 10, seed=2)
+    data = _data.cache_blocks(frame(spark, X, partitions=3), "features", None, "float64",
+                              False, 10, StorageLevel.MEMORY_AND_DISK)
+    try:
+        candidates, seeds = np.ascontiguousarray(X[:3]), np.array([5, 6, 7])
+        new, phi = _driver._oversample(data, candidates, 20.0, seeds)
+        # The oracle: phi by NumPy, then Bahmani et al.'s rule with phi known (second pass).
+        assert phi == pytest.approx(((X[:, None] - candidates[None]) ** 2).sum(2).min(1).sum())
+        parts = data.map(_tasks.oversample, ("rows", "n"), candidates, phi, 20.0, seeds)
+        expected = np.concatenate([np.frombuffer(r.rows).reshape(r.n, 5) for r in parts])
+        assert 5 < len(expected) < 100
+        np.testing.assert_array_equal(new, expected)
+        monkeypatch.setattr(_driver, "CAP_FACTOR", 0.05)  # partitions cut short: the fallback
+        np.testing.assert_array_equal(_driver._oversample(data, candidates, 20.0, seeds)[0],
+                                      expected)
+    finally:
+        data.unpersist()
+
+
 def test_random_init_converges_to_a_good_cost(spark) -> None:
     X = make_blobs(3000, 3, 4, seed=5, spread=0.5)
     model = KMeans(k=4, initMode="random", seed=1, maxIter=100).fit(frame(spark, X))

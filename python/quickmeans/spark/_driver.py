@@ -17,6 +17,7 @@ from quickmeans.spark._data import Blocks
 
 OVERSAMPLING = 2.0  # k-means|| draws about 2k candidates a step, as MLlib and quickmeans.dask
 LOCAL_N_INIT = 10  # weighted k-means runs on the candidates (cheap: they are few)
+CAP_FACTOR = 8  # a partition sends at most 8 * 2k rows per k-means|| step before phi is known
 SAMPLE_SIZE = 10_000  # rows sampled for initMode='random' (at least 20 * k)
 
 
@@ -57,15 +58,12 @@ def scalable_init(data: Blocks, k: int, steps: int, random_state: np.random.Rand
                   cosine: bool) -> np.ndarray:
     """k-means|| (Bahmani et al. 2012), then weighted k-means on the candidates."""
     candidates = _pick_rows(data, random_state.uniform(size=1))
+    factor = OVERSAMPLING * k
     for _ in range(steps):
-        shipped = _as(candidates, data)
-        phi = sum(r.cost for r in data.map(_tasks.cost, ("cost",), shipped))
+        new, phi = _oversample(data, _as(candidates, data), factor,
+                               _seeds(random_state, data.n_partitions))
         if not phi > 0:  # every row is a candidate already
             break
-        parts = data.map(_tasks.oversample, ("rows", "n"), shipped, phi, OVERSAMPLING * k,
-                         _seeds(random_state, data.n_partitions))
-        new = [_arr(r.rows).reshape(r.n, data.d) for r in parts]
-        new = np.concatenate(new)
         if len(new) == 0:
             break
         candidates = np.concatenate([candidates, new])
@@ -80,6 +78,28 @@ def scalable_init(data: Blocks, k: int, steps: int, random_state: np.random.Rand
         local = LocalKMeans(k, n_init=LOCAL_N_INIT, random_state=random_state, n_threads=1)
         centers = local.fit(candidates, sample_weight=weights).cluster_centers_
     return _normalised(centers) if cosine else centers
+
+
+def _oversample(data: Blocks, candidates: np.ndarray, factor: float,
+                seeds: np.ndarray) -> tuple[np.ndarray, float]:
+    """One k-means|| step: (the new candidates, phi), usually in one job (see
+    ``_tasks.cost_and_oversample``); a second when a partition had more rows to send than
+    the cap, which then samples again with phi known (the same uniforms, the same rows)."""
+    cap = int(CAP_FACTOR * factor) + 1
+    parts = data.map(_tasks.cost_and_oversample, ("cost", "rows", "n", "extra"), candidates,
+                     factor, seeds, cap)
+    phi = float(sum(r.cost for r in parts))
+    if not phi > 0:
+        return np.zeros((0, data.d)), phi
+    if any(r.n == cap and _arr(r.extra).min() > phi for r in parts):
+        parts = data.map(_tasks.oversample, ("rows", "n"), candidates, phi, factor, seeds)
+        return np.concatenate([_arr(r.rows).reshape(r.n, data.d) for r in parts]), phi
+    # Rows in partition order, each partition's in row order: as oversample returns them.
+    new = []
+    for r in parts:
+        rows, keys = _arr(r.rows).reshape(r.n, data.d), _arr(r.extra)
+        new.append(rows[keys > phi])
+    return np.concatenate(new), phi
 
 
 def random_centers(data: Blocks, k: int, random_state: np.random.RandomState) -> np.ndarray:

@@ -144,15 +144,6 @@ def _nearest(x: np.ndarray, candidates: np.ndarray) -> tuple[np.ndarray, np.ndar
     return np.einsum("ij,ij->i", diff, diff), labels
 
 
-def cost(blocks: Iterator, candidates: np.ndarray) -> dict[str, Any]:
-    """k-means|| phi: the weighted squared distance of every row to its nearest candidate."""
-    total = 0.0
-    for _, x, w in blocks:
-        dist, _ = _nearest(x, candidates)
-        total += float(dist.sum() if w is None else np.dot(w, dist))
-    return {"cost": total}
-
-
 def oversample(blocks: Iterator, candidates: np.ndarray, phi: float, factor: float,
                seeds: np.ndarray) -> dict[str, Any]:
     """Bahmani et al.'s step: keep each row with probability min(1, factor * w d^2 / phi)."""
@@ -165,6 +156,36 @@ def oversample(blocks: Iterator, candidates: np.ndarray, phi: float, factor: flo
         kept.append(x[keep].astype(np.float64))
     rows = np.concatenate(kept) if kept else np.zeros((0, candidates.shape[1]))
     return {"rows": rows.tobytes(), "n": len(rows)}
+
+
+def cost_and_oversample(blocks: Iterator, candidates: np.ndarray, factor: float,
+                        seeds: np.ndarray, cap: int) -> dict[str, Any]:
+    """k-means||'s cost and sampling in one pass, before the total cost phi is known.
+
+    A row is kept iff ``u * phi < factor * w d^2``, i.e. iff ``phi < t = factor * w d^2 / u``.
+    phi is at least this partition's cost, so only rows with t above it can be kept: those
+    are sent (at most ``cap``, those of largest t, in row order) with their t, and the
+    driver keeps those with t > phi. The uniforms are ``oversample``'s, so its pass gives the
+    same rows when the cap cut a partition short.
+    """
+    rng = np.random.RandomState(seeds[TaskContext.get().partitionId()])
+    rows, keys, total = [], [], 0.0
+    for _, x, w in blocks:
+        dist, _ = _nearest(x, candidates)
+        contribution = dist if w is None else w * dist
+        total += float(contribution.sum())
+        u = rng.uniform(size=len(x))
+        with np.errstate(divide="ignore"):
+            t = np.where(contribution > 0, factor * contribution / u, 0.0)
+        rows.append(x.astype(np.float64))
+        keys.append(t)
+    d = candidates.shape[1]
+    t = np.concatenate(keys) if keys else np.zeros(0)
+    keep = np.flatnonzero(t > total)
+    keep = np.sort(keep[np.argsort(-t[keep], kind="stable")][:cap])  # back to row order
+    x_all = np.concatenate(rows) if rows else np.zeros((0, d))
+    return {"cost": total, "rows": x_all[keep].tobytes(), "n": len(keep),
+            "extra": t[keep].tobytes()}
 
 
 def candidate_weights(blocks: Iterator, candidates: np.ndarray) -> dict[str, Any]:
