@@ -1,4 +1,4 @@
-"""Big-data benchmark: ``python bench/bigdata.py [--quick] [--cases minibatch,dask,memmap]``.
+"""Big-data benchmark: ``python bench/bigdata.py [--quick] [--cases minibatch,dask,spark,memmap]``.
 
 - minibatch: quickmeans.MiniBatchKMeans vs scikit-learn's on 1M x 32 float32, k=50,
   batch_size=4096 (same parameters and seeds), final inertia on all of X; and partial_fit
@@ -6,6 +6,10 @@
 - dask: quickmeans.dask.KMeans vs dask_ml.cluster.KMeans on a LocalCluster with 2 worker
   processes, 500k x 16 float32, k=100, chunks of 50k rows (default inits: k-means||), and
   the inertia of single-process quickmeans.KMeans on the same data.
+- spark: quickmeans.spark.KMeans vs pyspark.ml.clustering.KMeans in a local[2] SparkSession,
+  500k x 16 float32, k=100, default tol, maxIter=300, k-means|| both, on the same cached
+  DataFrame of vectors (2 partitions); the time to load the data into Spark is reported
+  separately, and both fits' costs are measured on X by the same yardstick.
 - memmap: a fit of a memory-mapped .npy file (several times the memory the fit may use)
   in a fresh process; the growth of its anonymous memory (RssAnon) against X and the labels.
 
@@ -113,6 +117,56 @@ def dask_fits(n: int, d: int, k: int, chunk_rows: int, repeats: int) -> dict[str
     return out
 
 
+def spark_fits(n: int, d: int, k: int, repeats: int) -> dict[str, Any]:
+    import os
+
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # executors: this interpreter
+    import pyarrow as pa
+    from pyspark.ml.clustering import KMeans as MLlibKMeans
+    from pyspark.ml.functions import array_to_vector
+    from pyspark.sql import SparkSession
+
+    import quickmeans.spark as qms
+
+    X = blobs(n, d, k, "float32", seed=7, std=2.0)
+    spark = (SparkSession.builder.master("local[2]").appName("bench-bigdata")
+             .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+             .config("spark.sql.shuffle.partitions", "2").config("spark.driver.memory", "3g")
+             .getOrCreate())
+    spark.sparkContext.setLogLevel("ERROR")
+    out: dict[str, Any] = {"n": n, "d": d, "k": k, "partitions": 2, "cores": 2}
+    try:
+        start = time.perf_counter()
+        values = pa.FixedSizeListArray.from_arrays(pa.array(X.ravel().astype(np.float64)), d)
+        df = (spark.createDataFrame(pa.table({"f": values.cast(pa.list_(pa.float64()))}))
+              .select(array_to_vector("f").alias("features")).repartition(2).cache())
+        df.count()
+        out["load_seconds"] = time.perf_counter() - start
+        # Warm-up on a slice (JIT, Python workers, imports): not part of any timing.
+        small = df.limit(20_000).cache()
+        qms.KMeans(k=10, seed=0).fit(small)
+        MLlibKMeans(k=10, seed=0).fit(small)
+        small.unpersist()
+        cases = {
+            "quickmeans.spark": lambda: qms.KMeans(k=k, seed=0, maxIter=300).fit(df),
+            "quickmeans.spark float32": lambda: qms.KMeans(k=k, seed=0, maxIter=300,
+                                                           dtype="float32").fit(df),
+            "mllib": lambda: MLlibKMeans(k=k, seed=0, maxIter=300).fit(df),
+        }
+        for name, fit in cases.items():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                seconds, times, model = timed(fit, 1 if name == "mllib" else repeats)
+            centers = np.array(model.clusterCenters())
+            out[name] = {"seconds": seconds, "times": times,
+                         "n_iter": int(model.summary.numIter),
+                         "training_cost": float(model.summary.trainingCost),
+                         "inertia": inertia_of(centers, X)}
+    finally:
+        spark.stop()
+    return out
+
+
 MEMMAP_PROBE = """
 import sys, threading, time
 import numpy as np
@@ -195,6 +249,19 @@ def report(results: dict[str, Any]) -> str:
             ratio = m["dask_ml"]["seconds"] / m["quickmeans.dask"]["seconds"]
             lines.append(f"\nquickmeans.dask is {ratio:.1f}x faster than dask_ml.")
         lines.append("")
+    if "spark" in results:
+        m = results["spark"]
+        ml = m["mllib"]
+        lines += [f"### Spark, local[{m['cores']}], {m['n']:,} x {m['d']} float32, k={m['k']}, "
+                  f"{m['partitions']} partitions (load into Spark: {m['load_seconds']:.1f} s)", "",
+                  "| library | fit (median) | × MLlib | numIter | cost on X | vs MLlib |",
+                  "|---|---:|---:|---:|---:|---:|"]
+        for name in ("quickmeans.spark", "quickmeans.spark float32", "mllib"):
+            r = m[name]
+            lines.append(f"| {name} | {r['seconds']:.2f} s | {ml['seconds'] / r['seconds']:.1f} "
+                         f"| {r['n_iter']} | {r['inertia']:.6g} | "
+                         f"{(r['inertia'] / ml['inertia'] - 1) * 100:+.2f}% |")
+        lines.append("")
     if "memmap" in results:
         m = results["memmap"]
         lines += [f"### Out of core: memmap of {m['x_bytes'] / 2**20:.0f} MiB "
@@ -222,6 +289,9 @@ def main(argv: list[str] | None = None) -> int:
     if "dask" in wanted:
         results["dask"] = dask_fits(50_000 if q else 500_000, 16, 20 if q else 100,
                                     5_000 if q else 50_000, 1 if q else args.repeats)
+    if "spark" in wanted:
+        results["spark"] = spark_fits(50_000 if q else 500_000, 16, 20 if q else 100,
+                                      1 if q else args.repeats)
     if "memmap" in wanted:
         results["memmap"] = memmap_fit(500_000 if q else 8_000_000, 32, 16)
     print(report(results))
