@@ -37,7 +37,7 @@ def test_auto_picks_hamerly_when_a_scan_of_all_centers_is_long() -> None:
 
     assert choose_algorithm(200_000, 32, 64, 4) == "hamerly"
     assert choose_algorithm(500_000, 16, 100, 4) == "hamerly"
-    assert choose_algorithm(1_000_000, 8, 16, 8) == "lloyd"  # the break-even shape
+    assert choose_algorithm(1_000_000, 8, 16, 8) == "hamerly"  # measured: 0.36 s vs 0.49 s
     assert choose_algorithm(1_000_000, 8, 16, 4) == "lloyd"
     assert choose_algorithm(500, 16, 100, 4) == "lloyd"  # too few samples to pay the bounds
     assert choose_algorithm(10**6, 1024, 1, 4) == "lloyd"
