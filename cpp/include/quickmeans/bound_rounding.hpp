@@ -10,7 +10,12 @@ namespace quickmeans {
 
 // Bounds kept as float: at least v (upper) or at most v (lower), whatever the rounding.
 // Two ulps of slack per store cost nothing in pruning and need no rounding-mode games.
-static inline float stored_upper(double v) { return static_cast<float>(v) * (1.0f + 0x1p-22f) + FLT_MIN; }
+// FLT_MIN covers a positive v that rounds to zero; 0 stays 0 (an unmoved center's shift),
+// so that bounds loosened by it are never subnormal: on Intel cores each subnormal result
+// costs a microcode assist (Elkan on 200k x 32 f32, k=64: 5.0 s with FLT_MIN, 1.4 s without).
+static inline float stored_upper(double v) {
+    return static_cast<float>(v) * (1.0f + 0x1p-22f) + (v > 0 ? FLT_MIN : 0.0f);
+}
 static inline float stored_lower(double v) {  // selects, not branches: vectorizes
     const float f = static_cast<float>(v < static_cast<double>(FLT_MAX) ? v : static_cast<double>(FLT_MAX)) *
                     (1.0f - 0x1p-22f);

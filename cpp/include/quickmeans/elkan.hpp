@@ -173,14 +173,13 @@ private:
 
     // lower[c] -= shift[c], floored at 0. fl(l - s) is within half an ulp of l - s (one
     // rounding), so scaling it down by four ulps keeps it a lower bound; vectorizes,
-    // unlike nextafter. Floored before the scaling: a bound at 0 minus an unmoved
-    // center's shift (FLT_MIN, stored_upper(0)) scaled down is subnormal, and on Intel
-    // cores every subnormal result is a microcode assist (C2 of bench/convergence.py:
-    // Elkan 2.6 s there, against 0.32 s on an AMD core that takes them in stride).
+    // unlike nextafter. (An unmoved center's stored shift is exactly 0, see stored_upper:
+    // a bound at 0 minus FLT_MIN, scaled, would be subnormal, which costs Intel cores a
+    // microcode assist per bound.)
     static void loosen(B* lower, const B* shift_up, index_t k) {
         for (index_t c = 0; c < k; ++c) {
-            const B v = lower[c] - shift_up[c];
-            lower[c] = (v > B(0) ? v : B(0)) * kShrink;
+            const B v = (lower[c] - shift_up[c]) * kShrink;
+            lower[c] = v > B(0) ? v : B(0);
         }
     }
 
