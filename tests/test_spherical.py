@@ -325,7 +325,7 @@ def test_readme_snippet_runs(capsys) -> None:
 
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     body = readme.split("## Spherical k-means: clustering by cosine similarity\n", 1)[1]
-    (block,) = re.findall(r"```python\n(.*?)```", body.split("\n## ", 1)[0], flags=re.S)
+    block = re.findall(r"```python\n(.*?)```", body.split("\n## ", 1)[0], flags=re.S)[0]
     exec(compile(block, "README.md", "exec"), {"__name__": "__readme__"})
     assert capsys.readouterr().out.split() == ["True", "True"]
 
