@@ -27,31 +27,14 @@ from quickmeans._spherical_step import (
 Data = Any  # an ndarray or a _sparse.CsrInput
 
 
+def _parameters_section(doc: str | None) -> str:
+    """The Parameters section of a numpydoc class docstring (up to Attributes); "" where
+    there is none (python -OO strips docstrings)."""
+    start, end = (doc or "").find("    Parameters\n"), (doc or "").find("    Attributes\n")
+    return doc[start:end] if doc and 0 <= start < end else ""
+
+
 class SphericalMiniBatchKMeans(MiniBatchKMeans):
-    """Mini-batch spherical k-means: clusters rows by cosine similarity, unit-norm centers.
-
-    The parameters, attributes and stopping rules are :class:`MiniBatchKMeans`'s; what is
-    measured is :class:`SphericalKMeans`'s: ``inertia_`` is the sum over samples of
-    ``weight * (1 - cos)`` to the assigned center, ``transform`` returns cosine distances
-    ``1 - cos``, ``predict`` the center of maximum cosine. ``tol`` is relative to the mean
-    per-feature variance of the normalised rows. Each batch moves a center to the
-    direction of its accumulated weight times the center plus the batch's normalised rows
-    assigned to it. Rows of norm zero are labelled 0 and never move a center. X is never
-    normalised in place or copied for the steps (k-means++ seeding runs on a normalised
-    copy of the ``init_size`` subsample).
-
-    Use it, rather than :class:`SphericalKMeans`, for data that arrives in pieces
-    (``partial_fit``) or is too large to pass over many times.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from quickmeans import SphericalMiniBatchKMeans
-    >>> X = np.array([[1.0, 0.1], [2.0, 0.0], [0.1, 1.0], [0.0, 3.0]])
-    >>> model = SphericalMiniBatchKMeans(n_clusters=2, batch_size=4, random_state=0).fit(X)
-    >>> sorted(model.predict(X).tolist()) == [0, 0, 1, 1]
-    True
-    """
 
     def _initial_centers(self, X: Data, weights: np.ndarray | None, params: dict[str, Any],
                          random_state: np.random.RandomState) -> np.ndarray:
@@ -98,3 +81,54 @@ class SphericalMiniBatchKMeans(MiniBatchKMeans):
     transform = SphericalKMeans.transform
     score = SphericalKMeans.score
     fit_transform = SphericalKMeans.fit_transform
+
+
+# The parameters are MiniBatchKMeans' own (tol is relative to the normalised rows'
+# variance, as the summary says), so their documentation is taken from it, not repeated.
+SphericalMiniBatchKMeans.__doc__ = (
+    """Mini-batch spherical k-means: clusters rows by cosine similarity, unit-norm centers.
+
+    The parameters, attributes and stopping rules are :class:`MiniBatchKMeans`'s; what is
+    measured is :class:`SphericalKMeans`'s: ``inertia_`` is the sum over samples of
+    ``weight * (1 - cos)`` to the assigned center, ``transform`` returns cosine distances
+    ``1 - cos``, ``predict`` the center of maximum cosine. ``tol`` is relative to the mean
+    per-feature variance of the normalised rows. Each batch moves a center to the
+    direction of its accumulated weight times the center plus the batch's normalised rows
+    assigned to it. Rows of norm zero are labelled 0 and never move a center. X is never
+    normalised in place or copied for the steps (k-means++ seeding runs on a normalised
+    copy of the ``init_size`` subsample).
+
+    Use it, rather than :class:`SphericalKMeans`, for data that arrives in pieces
+    (``partial_fit``) or is too large to pass over many times.
+
+"""
+    + _parameters_section(MiniBatchKMeans.__doc__)
+    + """    Attributes
+    ----------
+    cluster_centers_ : ndarray of shape (n_clusters, n_features)
+        Unit-norm cluster centers, in the dtype of X.
+    labels_ : ndarray of shape (n_samples,), dtype int32
+        Labels of each point (if compute_labels is True); 0 for rows of norm zero.
+    inertia_ : float
+        ``sum of weight * (1 - cos)`` to the assigned centers if compute_labels is True;
+        otherwise an estimate from the mini-batches.
+    n_iter_ : int
+        Number of passes over the dataset made by fit.
+    n_steps_ : int
+        Number of mini-batches processed.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, defined only when X has string column names.
+
+    Examples
+"""
+    + """    --------
+    >>> import numpy as np
+    >>> from quickmeans import SphericalMiniBatchKMeans
+    >>> X = np.array([[1.0, 0.1], [2.0, 0.0], [0.1, 1.0], [0.0, 3.0]])
+    >>> model = SphericalMiniBatchKMeans(n_clusters=2, batch_size=4, random_state=0).fit(X)
+    >>> sorted(model.predict(X).tolist()) == [0, 0, 1, 1]
+    True
+    """
+)
