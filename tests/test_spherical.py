@@ -363,3 +363,22 @@ def test_verbose_prints_a_non_increasing_objective(capsys) -> None:
     assert len(values) == model.n_iter_ >= 2
     assert all(b <= a * (1 + 1e-12) for a, b in zip(values, values[1:]))
     assert model.inertia_ <= values[-1] * (1 + 1e-12)
+
+
+def test_fewer_rows_with_a_direction_than_clusters() -> None:
+    # 3 directions among mostly zero rows, 5 clusters (scikit-learn 1.4's sparse-data check
+    # draws such data): the seeds that land on zero rows copy a seed with a direction.
+    from sklearn.exceptions import ConvergenceWarning
+
+    X = np.zeros((20, 4))
+    X[[2, 9, 15]] = [[1.0, 0, 0, 0], [0, 2.0, 0, 0], [0, 0, 0, 3.0]]
+    with pytest.warns(ConvergenceWarning, match="distinct clusters"):
+        model = SphericalKMeans(5, random_state=0).fit(sp.csr_matrix(X))
+    np.testing.assert_allclose(np.linalg.norm(model.cluster_centers_, axis=1), 1.0)
+    # Each row with a direction sits on its own center: its cosine there is 1.
+    assigned = model.cluster_centers_[model.labels_[[2, 9, 15]]]
+    np.testing.assert_allclose(np.einsum("ij,ij->i", assigned, X[[2, 9, 15]] /
+                                         np.linalg.norm(X[[2, 9, 15]], axis=1)[:, None]), 1.0)
+    assert model.inertia_ == pytest.approx(17.0)  # the 17 zero rows, at cosine 0
+    with pytest.raises(ValueError, match="at least n_clusters=5 samples"):
+        SphericalKMeans(5, init="random", random_state=0).fit(X)

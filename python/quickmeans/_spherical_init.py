@@ -54,6 +54,18 @@ def unit_rows(X: Data, norms: np.ndarray) -> Data:
     return CsrInput(sp.csr_matrix((data, X.indices, X.indptr), shape=X.shape))
 
 
+def with_directions(centers: Any) -> np.ndarray:
+    """Seeds with a direction: when X has fewer rows of non-zero norm than clusters, the
+    seeding runs out of them and picks zero rows; those seeds copy the first seed with a
+    direction (their clusters start empty and are relocated like any empty cluster). All
+    zero (X has no direction at all) is left to normalise_rows' error."""
+    centers = np.array(centers, dtype=np.float64)
+    zero = ~np.any(centers != 0, axis=1)
+    if zero.any() and not zero.all():
+        centers[zero] = centers[np.flatnonzero(~zero)[0]]
+    return centers
+
+
 def spherical_centers(X: Data, norms: np.ndarray, n_clusters: int, init: Any,
                       sample_weight: np.ndarray | None, random_state: np.random.RandomState,
                       n_threads: int, unit: Data | None = None) -> np.ndarray:
@@ -66,7 +78,7 @@ def spherical_centers(X: Data, norms: np.ndarray, n_clusters: int, init: Any,
             centers = run_kmeans_plusplus(unit, n_clusters, weights, random_state, n_threads)[0]
         else:  # rows of X, normalised below: no copy of X needed
             centers = random_init(X, n_clusters, weights, random_state)
-        return normalise_rows(centers, X.dtype)
+        return normalise_rows(with_directions(centers), X.dtype)
     if callable(init):
         centers = init(_engine.user_view(X), n_clusters, random_state=random_state)
     else:
