@@ -4,67 +4,28 @@ independence, bad input, persistence and the README snippet."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from spark_session import SPARK_WARNINGS, frame, pa  # first: skips without Java or pyspark
 
 from conftest import make_blobs
 
-if shutil.which("java") is None:
-    pytest.skip("quickmeans.spark needs a Java runtime (java is not on PATH; Debian/Ubuntu: "
-                "apt-get install -y openjdk-17-jre-headless)", allow_module_level=True)
-pytest.importorskip("pyspark", reason="quickmeans.spark needs pyspark (pip install "
-                    "'quickmeans[spark]')")
-pa = pytest.importorskip("pyarrow")
+pytestmark = SPARK_WARNINGS
 
 from pyspark.ml.clustering import KMeans as MLlibKMeans  # noqa: E402
 from pyspark.ml.functions import array_to_vector  # noqa: E402
 from pyspark.ml.linalg import Vectors, VectorUDT  # noqa: E402
-from pyspark.sql import SparkSession  # noqa: E402
 from pyspark.sql.types import StructField, StructType  # noqa: E402
 
 import quickmeans  # noqa: E402
 from quickmeans.spark import KMeans, KMeansModel  # noqa: E402
 
-# pyspark's own notes (e.g. about the installed pandas version) are not this code's.
-pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning", "ignore::DeprecationWarning",
-                                        "ignore::ResourceWarning")
 README = Path(__file__).resolve().parent.parent / "README.md"
-
-
-@pytest.fixture(scope="module")
-def spark():
-    previous = os.environ.get("PYSPARK_PYTHON")
-    os.environ["PYSPARK_PYTHON"] = sys.executable  # executors run this interpreter
-    session = (SparkSession.builder.master("local[2]").appName("quickmeans-tests")
-               .config("spark.ui.enabled", "false")
-               .config("spark.ui.showConsoleProgress", "false")
-               .config("spark.sql.shuffle.partitions", "2").getOrCreate())
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
-    if previous is None:
-        os.environ.pop("PYSPARK_PYTHON", None)
-    else:
-        os.environ["PYSPARK_PYTHON"] = previous
-
-
-def frame(spark, X, weights=None, partitions=2, ids=False):
-    """X (n x d) as a DataFrame with a vector column 'features' (and 'w', 'id')."""
-    columns = {"f": pa.array(list(np.asarray(X, dtype=np.float64)))}
-    if weights is not None:
-        columns["w"] = pa.array(weights, type=pa.float64())
-    columns["id"] = pa.array(np.arange(len(X)))
-    df = spark.createDataFrame(pa.table(columns))
-    kept = ["features"] + (["w"] if weights is not None else []) + (["id"] if ids else [])
-    return (df.withColumn("features", array_to_vector("f")).select(*kept)
-            .repartition(partitions))
 
 
 def by_id(df, column):

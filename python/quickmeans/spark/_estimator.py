@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -10,19 +11,23 @@ from pyspark.ml import Estimator
 from pyspark.ml.util import DefaultParamsReadable, DefaultParamsWritable
 from pyspark.sql import DataFrame
 
-from quickmeans.spark import _driver
-from quickmeans.spark._data import cache_blocks
+from quickmeans.spark import _driver, _resident
+from quickmeans.spark._data import Blocks, cache_blocks
 from quickmeans.spark._model import KMeansModel, KMeansSummary
 from quickmeans.spark._params import KMeansParams
+from quickmeans.spark._resident import ResidentBlocks, ResidentUnavailable
 
 
 class KMeans(Estimator, KMeansParams, DefaultParamsReadable, DefaultParamsWritable):
     """K-means on a Spark DataFrame; a drop-in for ``pyspark.ml.clustering.KMeans``.
 
-    Every Lloyd iteration is one Spark job: each partition is assigned by quickmeans' native
-    kernel on its executor and sends back per-cluster sums, weights and cost (O(k*d)); the
-    driver adds them in partition id order. See the README's Spark section for how ``tol``
-    and the other params differ from MLlib's.
+    Every pass over the data (k-means|| steps, Lloyd iterations) assigns each partition with
+    quickmeans' native kernel on its executor; a partition sends back per-cluster sums,
+    weights and cost (O(k*d)) and the driver adds them in partition id order. By default
+    (``iterationMode='auto'``) one barrier stage keeps the partitions in its Python tasks for
+    the whole fit and each pass is a request to them; otherwise each pass is a Spark job.
+    Both give the same result. See the README's Spark section for how ``tol`` and the other
+    params differ from MLlib's.
     """
 
     @keyword_only
@@ -32,7 +37,7 @@ class KMeans(Estimator, KMeansParams, DefaultParamsReadable, DefaultParamsWritab
                  distanceMeasure: str = "euclidean", initialCenters: Any = None,
                  solver: str = "auto", maxBlockSizeInMB: float = 0.0,
                  intermediateStorageLevel: str = "MEMORY_AND_DISK",
-                 dtype: str = "float64") -> None:
+                 dtype: str = "float64", iterationMode: str = "auto") -> None:
         super().__init__()
         self._set(**self._input_kwargs)
 
@@ -43,7 +48,7 @@ class KMeans(Estimator, KMeansParams, DefaultParamsReadable, DefaultParamsWritab
                   distanceMeasure: str = "euclidean", initialCenters: Any = None,
                   solver: str = "auto", maxBlockSizeInMB: float = 0.0,
                   intermediateStorageLevel: str = "MEMORY_AND_DISK",
-                  dtype: str = "float64") -> KMeans:
+                  dtype: str = "float64", iterationMode: str = "auto") -> KMeans:
         return self._set(**self._input_kwargs)
 
     def _set(self, **kwargs: Any) -> KMeans:
@@ -96,9 +101,12 @@ class KMeans(Estimator, KMeansParams, DefaultParamsReadable, DefaultParamsWritab
     def setDtype(self, value: str) -> KMeans:
         return self._set(dtype=value)
 
+    def setIterationMode(self, value: str) -> KMeans:
+        return self._set(iterationMode=value)
+
     def _fit(self, dataset: DataFrame) -> KMeansModel:
         p = self._checked()
-        k, cosine = p["k"], p["cosine"]
+        k, cosine, mode = p["k"], p["cosine"], p["iteration_mode"]
         initial = None
         if p["initial_centers"] is not None:
             initial = np.array(p["initial_centers"], dtype=np.float64)
@@ -107,23 +115,33 @@ class KMeans(Estimator, KMeansParams, DefaultParamsReadable, DefaultParamsWritab
                                  f"match the number of clusters {k}.")
             if not np.isfinite(initial).all():
                 raise ValueError("The initial centers contain NaN or infinity.")
+        slots = None if mode == "jobs" else _resident.slots(dataset)
+        if mode == "tasks" and slots is None:
+            raise ValueError("iterationMode='tasks' needs a barrier stage, which this session "
+                             "cannot run (Spark Connect, or dynamic allocation is on); use "
+                             "'auto' or 'jobs'.")
         data = cache_blocks(dataset, self.getFeaturesCol(), self._weight_column(), p["dtype"],
                             cosine, k, p["storage"])
         try:
-            random_state = np.random.RandomState(p["seed"] % 2**32)
-            if initial is not None:
-                if initial.shape[1] != data.d:
-                    raise ValueError(f"The initial centers have {initial.shape[1]} features; "
-                                     f"the data has {data.d}.")
-                centers = _driver._normalised(initial) if cosine else initial
-            elif p["init_mode"] == "random":
-                centers = _driver.random_centers(data, k, random_state)
-            else:
-                centers = _driver.scalable_init(data, k, p["init_steps"], random_state, cosine)
-            centers, cost, n_iter, counts = _driver.lloyd(
-                data, centers, p["max_iter"], p["tol"] * data.variance, cosine)
+            if initial is not None and initial.shape[1] != data.d:
+                raise ValueError(f"The initial centers have {initial.shape[1]} features; "
+                                 f"the data has {data.d}.")
+            trained = None
+            if slots is not None:
+                try:
+                    with ResidentBlocks(data, slots) as resident:
+                        trained = _train(resident, p, initial)
+                except ResidentUnavailable as why:
+                    if mode == "tasks":
+                        raise RuntimeError(f"iterationMode='tasks' failed: {why}.") from None
+                    warnings.warn(f"quickmeans.spark: {why}; running one Spark job per pass "
+                                  "instead (iterationMode='jobs'; same result, slower).",
+                                  RuntimeWarning, stacklevel=2)
+            if trained is None:
+                trained = _train(data, p, initial)
         finally:
             data.unpersist()
+        centers, cost, n_iter, counts = trained
         model = KMeansModel(centers)
         self._copyValues(model)
         model._resetUid(self.uid)  # noqa: SLF001 - MLlib's models share the estimator's uid
@@ -132,3 +150,18 @@ class KMeans(Estimator, KMeansParams, DefaultParamsReadable, DefaultParamsWritab
         model._summary = KMeansSummary(model, dataset, training_cost, n_iter,
                                        [int(c) for c in counts])
         return model
+
+
+def _train(data: Blocks, p: dict[str, Any],
+           initial: np.ndarray | None) -> tuple[np.ndarray, float, int, np.ndarray]:
+    """Init and Lloyd's iterations over ``data`` (the same passes whether each is a Spark job
+    or a request to resident tasks); a fresh RandomState, so a rerun repeats every draw."""
+    k, cosine = p["k"], p["cosine"]
+    random_state = np.random.RandomState(p["seed"] % 2**32)
+    if initial is not None:
+        centers = _driver._normalised(initial) if cosine else initial  # noqa: SLF001
+    elif p["init_mode"] == "random":
+        centers = _driver.random_centers(data, k, random_state)
+    else:
+        centers = _driver.scalable_init(data, k, p["init_steps"], random_state, cosine)
+    return _driver.lloyd(data, centers, p["max_iter"], p["tol"] * data.variance, cosine)

@@ -12,6 +12,7 @@ INIT_MODES = ("k-means||", "random")
 DISTANCE_MEASURES = ("euclidean", "cosine")
 DTYPES = ("float64", "float32")
 SOLVERS = ("auto", "row", "block")
+ITERATION_MODES = ("auto", "tasks", "jobs")
 # MLlib seeds with hash(class name), which Python randomises per process; a fixed value keeps
 # an unseeded fit reproducible across runs.
 DEFAULT_SEED = zlib.crc32(b"quickmeans.spark.KMeans")
@@ -77,12 +78,20 @@ class KMeansParams(Params):
                   "MLlib) or 'float32' (half the memory and traffic).",
                   typeConverter=TypeConverters.toString)
 
+    iterationMode = Param(Params._dummy(), "iterationMode",
+                          "how the passes over the data run: 'tasks' (one barrier stage whose "
+                          "tasks keep their partition in memory and answer each pass over a "
+                          "socket to the driver), 'jobs' (one Spark job per pass) or 'auto' "
+                          "('tasks' when the cluster can run a task per partition at once, "
+                          "else 'jobs').", typeConverter=TypeConverters.toString)
+
     def __init__(self) -> None:
         super().__init__()
         self._setDefault(k=2, seed=DEFAULT_SEED, maxIter=20, tol=1e-4, initMode="k-means||",
                          initSteps=2, featuresCol="features", predictionCol="prediction",
                          distanceMeasure="euclidean", solver="auto", maxBlockSizeInMB=0.0,
-                         intermediateStorageLevel="MEMORY_AND_DISK", dtype="float64")
+                         intermediateStorageLevel="MEMORY_AND_DISK", dtype="float64",
+                         iterationMode="auto")
 
     def getK(self) -> int:
         return self.getOrDefault(self.k)
@@ -130,6 +139,9 @@ class KMeansParams(Params):
     def getDtype(self) -> str:
         return self.getOrDefault(self.dtype)
 
+    def getIterationMode(self) -> str:
+        return self.getOrDefault(self.iterationMode)
+
     def _weight_column(self) -> str | None:
         if self.isDefined(self.weightCol) and self.getWeightCol():
             return self.getWeightCol()
@@ -162,8 +174,11 @@ class KMeansParams(Params):
                       "than NONE")
         if self.getDtype() not in DTYPES:
             raise bad("dtype", f"dtype must be one of {DTYPES}")
+        if self.getIterationMode() not in ITERATION_MODES:
+            raise bad("iterationMode", f"iterationMode must be one of {ITERATION_MODES}")
         return {"k": self.getK(), "seed": self.getSeed(), "max_iter": self.getMaxIter(),
                 "tol": self.getTol(), "init_mode": self.getInitMode(),
                 "init_steps": self.getInitSteps(), "cosine": self.getDistanceMeasure() == "cosine",
                 "dtype": self.getDtype(), "initial_centers": self.getInitialCenters(),
-                "storage": getattr(StorageLevel, level)}
+                "storage": getattr(StorageLevel, level),
+                "iteration_mode": self.getIterationMode()}

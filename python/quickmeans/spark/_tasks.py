@@ -85,29 +85,56 @@ _BLOCK_TYPES = {"pid": pa.int32(), "idx": pa.int32(), "n": pa.int64(), "d": pa.i
                 "m2": pa.binary(), "x": pa.binary(), "w": pa.binary()}
 
 
-def _blocks(batches: Iterator[pa.RecordBatch], d: int,
-            dtype: str) -> Iterator[tuple[int, np.ndarray, np.ndarray | None]]:
-    """(block index, rows, weights) of a partition's cached blocks, in block index order."""
-    found = []
+def arrow_records(batches: Iterator[pa.RecordBatch]) -> Iterator[tuple]:
+    """(pid, idx, n, x, w) of each cached block in ``ITER_COLUMNS``' Arrow batches."""
     for batch in batches:
         cols = batch.to_pydict()
-        for idx, n, x, w in zip(cols["idx"], cols["n"], cols["x"], cols["w"]):
-            rows = _aligned(np.frombuffer(x, dtype=dtype).reshape(n, d))
-            found.append((idx, rows, None if w is None else _aligned(np.frombuffer(w))))
-    return iter(sorted(found, key=lambda b: b[0]))
+        yield from zip(*(cols[name] for name in ITER_COLUMNS))
+
+
+def blocks_of(records: Iterator[tuple], d: int,
+              dtype: str) -> list[tuple[int, np.ndarray, np.ndarray | None]]:
+    """(block index, rows, weights) of the blocks in ``records``, in block index order."""
+    found = []
+    for _, idx, n, x, w in records:
+        rows = _aligned(np.frombuffer(x, dtype=dtype).reshape(n, d))
+        found.append((idx, rows, None if w is None else _aligned(np.frombuffer(w))))
+    return sorted(found, key=lambda b: b[0])
 
 
 def run(task: Callable[..., dict[str, Any]], names: tuple[str, ...], d: int, dtype: str,
         *args: Any) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
-    """A mapInArrow function: ``task(blocks, *args)`` gives the partition's one result row
-    (a dict of bytes/floats), sent back with the partition id as the columns ``names``, in
-    that order (Spark matches the columns by position)."""
+    """A mapInArrow function: ``task(blocks, pid, *args)`` gives the partition's one result
+    row (a dict of bytes/floats), sent back with the partition id as the columns ``names``,
+    in that order (Spark matches the columns by position)."""
     def body(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        result = task(_blocks(batches, d, dtype), *args)
-        result["pid"] = TaskContext.get().partitionId()
-        types = {k: RESULT_TYPES[k] for k in ("pid", *names)}
-        yield _batch({k: [result[k]] for k in types}, types)
+        pid = TaskContext.get().partitionId()
+        result = task(iter(blocks_of(arrow_records(batches), d, dtype)), pid, *args)
+        yield result_batch([(pid, result)], names)
     return body
+
+
+def result_batch(results: list[tuple[int, dict[str, Any]]],
+                 names: tuple[str, ...]) -> pa.RecordBatch:
+    """Result rows (partition id, the task's dict) as one batch of columns pid + ``names``."""
+    types = {k: RESULT_TYPES[k] for k in ("pid", *names)}
+    columns = {"pid": [pid for pid, _ in results],
+               **{k: [result[k] for _, result in results] for k in names}}
+    return _batch(columns, types)
+
+
+def result_ipc(results: list[tuple[int, dict[str, Any]]], names: tuple[str, ...]) -> bytes:
+    """Result rows as an Arrow IPC stream (what a resident task sends the driver)."""
+    batch = result_batch(results, names)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, batch.schema) as writer:
+        writer.write_batch(batch)
+    return sink.getvalue().to_pybytes()
+
+
+def result_rows(payload: bytes) -> list[dict[str, Any]]:
+    """``result_ipc``'s rows back as dicts (parsing Arrow runs no code from the sender)."""
+    return pa.ipc.open_stream(payload).read_all().to_pylist()
 
 
 RESULT_TYPES = {"pid": pa.int32(), "sums": pa.binary(), "weights": pa.binary(),
@@ -123,7 +150,7 @@ def result_schema(*names: str) -> str:
 # -- the tasks ---------------------------------------------------------------------------------
 
 
-def assign(blocks: Iterator, centers: np.ndarray) -> dict[str, Any]:
+def assign(blocks: Iterator, pid: int, centers: np.ndarray) -> dict[str, Any]:
     """One Lloyd map step: per-cluster sums, weights, row counts and the cost."""
     k, d = centers.shape
     sums, weights = np.zeros((k, d)), np.zeros(k)
@@ -144,10 +171,10 @@ def _nearest(x: np.ndarray, candidates: np.ndarray) -> tuple[np.ndarray, np.ndar
     return np.einsum("ij,ij->i", diff, diff), labels
 
 
-def oversample(blocks: Iterator, candidates: np.ndarray, phi: float, factor: float,
+def oversample(blocks: Iterator, pid: int, candidates: np.ndarray, phi: float, factor: float,
                seeds: np.ndarray) -> dict[str, Any]:
     """Bahmani et al.'s step: keep each row with probability min(1, factor * w d^2 / phi)."""
-    rng = np.random.RandomState(seeds[TaskContext.get().partitionId()])
+    rng = np.random.RandomState(seeds[pid])
     kept = []
     for _, x, w in blocks:
         dist, _ = _nearest(x, candidates)
@@ -158,7 +185,7 @@ def oversample(blocks: Iterator, candidates: np.ndarray, phi: float, factor: flo
     return {"rows": rows.tobytes(), "n": len(rows)}
 
 
-def cost_and_oversample(blocks: Iterator, candidates: np.ndarray, factor: float,
+def cost_and_oversample(blocks: Iterator, pid: int, candidates: np.ndarray, factor: float,
                         seeds: np.ndarray, cap: int) -> dict[str, Any]:
     """k-means||'s cost and sampling in one pass, before the total cost phi is known.
 
@@ -168,7 +195,7 @@ def cost_and_oversample(blocks: Iterator, candidates: np.ndarray, factor: float,
     driver keeps those with t > phi. The uniforms are ``oversample``'s, so its pass gives the
     same rows when the cap cut a partition short.
     """
-    rng = np.random.RandomState(seeds[TaskContext.get().partitionId()])
+    rng = np.random.RandomState(seeds[pid])
     rows, keys, total = [], [], 0.0
     for _, x, w in blocks:
         dist, _ = _nearest(x, candidates)
@@ -188,7 +215,7 @@ def cost_and_oversample(blocks: Iterator, candidates: np.ndarray, factor: float,
             "extra": t[keep].tobytes()}
 
 
-def candidate_weights(blocks: Iterator, candidates: np.ndarray) -> dict[str, Any]:
+def candidate_weights(blocks: Iterator, pid: int, candidates: np.ndarray) -> dict[str, Any]:
     """The weight of the rows nearest to each candidate (k-means||'s final weighting)."""
     weights = np.zeros(len(candidates))
     for _, x, w in blocks:
@@ -197,10 +224,10 @@ def candidate_weights(blocks: Iterator, candidates: np.ndarray) -> dict[str, Any
     return {"weights": weights.tobytes()}
 
 
-def row_at(blocks: Iterator, position: float, target: int) -> dict[str, Any]:
+def row_at(blocks: Iterator, pid: int, position: float, target: int) -> dict[str, Any]:
     """The row whose weight interval holds ``position`` (in this partition's weight order),
     computed by partition ``target`` only."""
-    if TaskContext.get().partitionId() != target:
+    if pid != target:
         return {"rows": b"", "n": 0}
     last = None
     for _, x, w in blocks:
@@ -216,9 +243,9 @@ def row_at(blocks: Iterator, position: float, target: int) -> dict[str, Any]:
             "n": 0 if last is None else 1}
 
 
-def sample(blocks: Iterator, fraction: float, seeds: np.ndarray) -> dict[str, Any]:
+def sample(blocks: Iterator, pid: int, fraction: float, seeds: np.ndarray) -> dict[str, Any]:
     """A Bernoulli sample of rows and their weights (init='random')."""
-    rng = np.random.RandomState(seeds[TaskContext.get().partitionId()])
+    rng = np.random.RandomState(seeds[pid])
     rows, weights = [], []
     for _, x, w in blocks:
         keep = rng.uniform(size=len(x)) < fraction
@@ -230,7 +257,7 @@ def sample(blocks: Iterator, fraction: float, seeds: np.ndarray) -> dict[str, An
             "weights": (np.concatenate(weights) if weights else np.zeros(0)).tobytes()}
 
 
-def farthest(blocks: Iterator, centers: np.ndarray, n_far: int) -> dict[str, Any]:
+def farthest(blocks: Iterator, pid: int, centers: np.ndarray, n_far: int) -> dict[str, Any]:
     """The partition's n_far rows farthest from their center (for empty clusters), as
     (distance, block index, row index, label, weight) records plus the rows."""
     records, rows = [], []
