@@ -108,6 +108,22 @@ def test_same_as_reference_from_same_init(algorithm, dtype, weighted, order, d) 
     assert model.cluster_centers_.dtype == dtype
 
 
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("d", [1, 3, 8, 16, 17, 40, 90])  # vectors and leftover features
+def test_two_clusters_match_reference(algorithm, dtype, weighted, d) -> None:
+    # Two centers have kernels of their own (every split of BisectingKMeans); an odd n
+    # leaves a last row without its pair in the two-center sums.
+    X = make_blobs(2001, d, 2, seed=5, spread=4.0, dtype=dtype)
+    rng = np.random.RandomState(1)
+    w = rng.uniform(0.1, 3.0, size=len(X)) if weighted else None
+    init = X[rng.choice(len(X), 2, replace=False)]
+    model = quickmeans.KMeans(2, init=init, algorithm=algorithm, tol=0.0).fit(X, sample_weight=w)
+    expected = ref.kmeans(X, 2, init=init, sample_weight=w, tol=0.0, algorithm=algorithm)
+    assert_same_run(model, expected, dtype)
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     n=st.integers(1, 300),
@@ -225,7 +241,9 @@ def test_thread_count_does_not_change_results(algorithm, dtype) -> None:
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize(("d", "k"), [(19, 9), (70, 21)])  # the narrow and the wide kernel
+# The narrow and the wide kernel, and the two-center kernels (with features past the last
+# full vector at every width).
+@pytest.mark.parametrize(("d", "k"), [(19, 9), (70, 21), (19, 2), (70, 2)])
 def test_every_simd_level_gives_the_same_answer(dtype, d, k) -> None:
     from quickmeans import _core
 

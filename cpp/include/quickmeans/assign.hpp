@@ -76,10 +76,15 @@ public:
         for (index_t b = begin; b < end; b += block_rows()) {
             const index_t m = std::min(block_rows(), end - b);
             run_kernel(x.row(b), m, s, nullptr);
+            // The rare unsure rows first, so that the copy below is a plain (vectorized) loop.
+            for (index_t r = 0; r < m; ++r)
+                if (s.status[static_cast<size_t>(r)] != 0)
+                    s.labels[static_cast<size_t>(r)] = settled_label(x.row(b + r), r, s);
+            const label_t* found = s.labels.data();
+            label_t* out = labels + b;
             for (index_t r = 0; r < m; ++r) {
-                const label_t label = settled_label(x.row(b + r), r, s);
-                changed += labels[b + r] != label;
-                labels[b + r] = label;
+                changed += out[r] != found[r];
+                out[r] = found[r];
             }
         }
         return changed;
@@ -136,7 +141,8 @@ private:
     };
 
     void run_kernel(const T* rows, index_t m, Scratch& s, T* bounds_sq) const {
-        kernels_.nearest(rows, m, d_, origin_.data(), centers_m2_.data(), norms_.data(), k_pad_, margin_coef_,
+        // Two centers (every split of BisectingKMeans) have a kernel of their own.
+        (k_ == 2 ? kernels_.nearest_two : kernels_.nearest)(rows, m, d_, origin_.data(), centers_m2_.data(), norms_.data(), k_pad_, margin_coef_,
                          max_norm2_, s.labels.data(), s.runner_up.data(), s.status.data(), s.transposed.data(),
                          bounds_sq);
     }

@@ -41,7 +41,9 @@ public:
         double* sums = slot_sums(s);
         double* weights = sums + k_ * d_;
         if (!sample_weight) {
-            active_kernels().template get<T>().add_rows(x.row(begin), end - begin, d_, labels + begin, sums, weights);
+            const Kernels<T>& kernels = active_kernels().template get<T>();
+            (k_ == 2 ? kernels.add_rows_two : kernels.add_rows)(x.row(begin), end - begin, d_, labels + begin, sums,
+                                                                weights);
             return;
         }
         for (index_t i = begin; i < end; ++i) {

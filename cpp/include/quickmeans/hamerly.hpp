@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <vector>
 
@@ -71,29 +72,46 @@ public:
             float* lo = lower_.data() + b;
             kernels.loosen_bounds(labels + b, m, shift_.data(), half_min_.data(), largest_, runner_up_, top_, up, lo,
                                   g.failed.data());
-            // The failed samples' indices, gathered for the kernel (flush() sets their bounds).
-            // Without tightening, branch-free: which samples fail is close to random.
-            for (index_t r = 0; r < m; ++r) {
-                const index_t i = b + r;
-                if (tighten_) {
+            if (tighten_) {
+                for (index_t r = 0; r < m; ++r) {
                     if (!g.failed[static_cast<size_t>(r)]) continue;
+                    const index_t i = b + r;
                     const label_t a = labels[i];
                     const double u = std::sqrt(squared_distance(x_.row(i), centers_ + a * d, d));
                     up[r] = stored_upper(u);
                     if (bound_excludes(u, std::max(half_min_[static_cast<size_t>(a)], static_cast<double>(lo[r]))))
                         continue;
                     g.index[static_cast<size_t>(g.count++)] = i;
-                } else {
-                    // A failed row is fetched now, for flush()'s gather (a passed row's
-                    // prefetch goes to its label, in cache): the rows are scattered.
-                    const bool failed = g.failed[static_cast<size_t>(r)] != 0;
-                    __builtin_prefetch(failed ? static_cast<const void*>(x_.row(i))
-                                              : static_cast<const void*>(labels + i));
-                    g.index[static_cast<size_t>(g.count)] = i;
-                    g.count += failed;
+                    if (g.count == nearest_.block_rows()) flush(g, labels, moves);
                 }
-                if (g.count == nearest_.block_rows()) flush(g, labels, moves);
+                continue;
             }
+            // Without tightening, the failed samples' indices are gathered branch-free
+            // (which samples fail is close to random), with the count in a register: kept
+            // in g, every row's increment waited on the last one's store.
+            const unsigned char* failed = g.failed.data();
+            index_t* index = g.index.data();
+            const index_t block = nearest_.block_rows();
+            const T* data = x_.data;
+            index_t count = g.count;
+            for (index_t r = 0; r < m; ++r) {
+                const index_t i = b + r;
+                // A failed row is fetched now, for flush()'s gather (a passed row's
+                // prefetch goes to its label, in cache): the rows are scattered. The
+                // address is picked with a mask, not a branch, which failed rows mispredict.
+                const std::uintptr_t fail = failed[r] != 0;
+                const auto label_at = reinterpret_cast<std::uintptr_t>(labels + i);
+                const auto row_at = reinterpret_cast<std::uintptr_t>(data + i * d);
+                __builtin_prefetch(reinterpret_cast<const void*>(label_at ^ ((label_at ^ row_at) & (0 - fail))));
+                index[count] = i;
+                count += static_cast<index_t>(fail);
+                if (count == block) {
+                    g.count = count;
+                    flush(g, labels, moves);
+                    count = 0;
+                }
+            }
+            g.count = count;
         }
         flush(g, labels, moves);
     }

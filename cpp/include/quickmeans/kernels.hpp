@@ -48,6 +48,14 @@ struct Kernels {
 
     // Copies rows[q] of x (d values each) to out + q * d (q < count).
     void (*gather_rows)(const T* x, index_t d, const index_t* rows, index_t count, T* out);
+
+    // For exactly two centers (kernels/two_centers_impl.hpp): nearest's contract, with
+    // status kCertain or kTwoWay; and add_rows for labels in {0, 1} (the same sums to rounding).
+    void (*nearest_two)(const T* x, index_t m, index_t d, const T* origin, const T* centers_m2,
+                        const T* norms, index_t k_pad, T margin_coef, T max_norm2, label_t* labels,
+                        label_t* runner_up, unsigned char* status, T* scratch, T* bounds_sq);
+    void (*add_rows_two)(const T* x, index_t m, index_t d, const label_t* labels, double* sums,
+                         double* counts);
 };
 
 struct KernelSet {

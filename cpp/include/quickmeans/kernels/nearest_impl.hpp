@@ -389,19 +389,29 @@ void gather_rows(const T* x, index_t d, const index_t* rows, index_t count, T* o
     }
 }
 
+}  // namespace QM_KERNEL_NS
+}  // namespace quickmeans
+
+#include "quickmeans/kernels/two_centers_impl.hpp"
+
+namespace quickmeans {
+namespace QM_KERNEL_NS {
+
 static_assert(QM_WIDE_ROW_VECS <= QM_ROW_VECS, "scratch is sized for QM_ROW_VECS vectors per group");
 
 inline Kernels<float> kernels_f32() {
     return Kernels<float>{&nearest<float>, static_cast<index_t>(Lanes<float>::count) * QM_ROW_VECS,
                           &center_block, &point_distances<float>, distance_rows(), &add_rows<float>,
                           &sparse_dots<float, std::int32_t>, &sparse_dots<float, std::int64_t>,
-                          static_cast<index_t>(Lanes<double>::count), &gather_rows<float>};
+                          static_cast<index_t>(Lanes<double>::count), &gather_rows<float>,
+                          &nearest_two<float>, &add_rows_two<float>};
 }
 inline Kernels<double> kernels_f64() {
     return Kernels<double>{&nearest<double>, static_cast<index_t>(Lanes<double>::count) * QM_ROW_VECS,
                            &center_block, &point_distances<double>, distance_rows(), &add_rows<double>,
                            &sparse_dots<double, std::int32_t>, &sparse_dots<double, std::int64_t>,
-                           static_cast<index_t>(Lanes<double>::count), &gather_rows<double>};
+                           static_cast<index_t>(Lanes<double>::count), &gather_rows<double>,
+                          &nearest_two<double>, &add_rows_two<double>};
 }
 
 }  // namespace QM_KERNEL_NS
