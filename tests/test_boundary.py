@@ -353,3 +353,42 @@ def test_the_engine_accepts_int64_max_iter() -> None:
     large = _core.fit(X, None, CENTERS, "hamerly", 2**63 - 1, 0.0, 1)
     np.testing.assert_array_equal(large[1], normal[1])
     assert large[3] == normal[3]
+
+
+# ---- row gathers and weighted draws ----------------------------------------------------
+
+
+@pytest.mark.parametrize("index", [[0, 40], [-1], [2**40]])
+def test_take_rows_refuses_indices_outside_x(index) -> None:
+    with pytest.raises(IndexError, match="out of bounds for X of shape"):
+        _core.take_rows(X, np.array(index, dtype=np.int64), 1)
+
+
+def test_take_rows_checks_out_and_copies_the_listed_rows() -> None:
+    index = np.array([39, 0, 7, 7], dtype=np.int64)
+    np.testing.assert_array_equal(_core.take_rows(X, index, 2), X[index])
+    out = np.zeros((4, 5))
+    assert _core.take_rows(X, index, 1, out=out) is out
+    np.testing.assert_array_equal(out, X[index])
+    with pytest.raises(ValueError, match=r"out of shape \(3, 5\) cannot hold 4 rows"):
+        _core.take_rows(X, index, 1, out=np.zeros((3, 5)))
+    with pytest.raises(TypeError, match="C-contiguous"):
+        _core.take_rows(X, index, 1, out=np.zeros((4, 5), dtype=np.float32))
+    with pytest.raises(ValueError, match="overlaps X"):
+        _core.take_rows(X, index, 1, out=X[:4])
+    frozen = np.zeros((4, 5))
+    frozen.flags.writeable = False
+    with pytest.raises(ValueError, match="read-only"):
+        _core.take_rows(X, index, 1, out=frozen)
+
+
+@pytest.mark.parametrize(("weights", "total", "n", "uniforms", "message"), [
+    (None, 0.0, 0, [0.5], "at least one row"),
+    (np.ones(3), 0.0, 3, [0.5], "total weight must be positive"),
+    (np.ones(3), 3.0, 4, [0.5], "does not match"),
+    (None, 0.0, 3, [1.0], r"in \[0, 1\)"),
+    (None, 0.0, 3, [np.nan], r"in \[0, 1\)"),
+])
+def test_weighted_draws_check_their_extents(weights, total, n, uniforms, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        _core.inverse_cdf_draws(weights, total, n, np.array(uniforms))

@@ -1,4 +1,5 @@
-// Dense X: fit, predict, transform, inertia and the map side of a Lloyd step (assign_sums).
+// Dense X: fit, predict, transform, inertia, the map side of a Lloyd step (assign_sums) and
+// the gather of a cluster's rows (take_rows).
 #include "common.hpp"
 
 #include "quickmeans/elkan.hpp"
@@ -87,6 +88,43 @@ py::array transform_typed(const py::array& X, const py::array& centers, std::int
     return out;
 }
 
+// X[index] as a new C-contiguous array, or into `out` (every index checked against X's rows,
+// out's shape, dtype and layout against what is written).
+template <class T>
+py::array take_rows_typed(const py::array& X, const py::array_t<std::int64_t, py::array::c_style>& index,
+                          std::int64_t n_threads_requested, const py::object& out) {
+    const auto x = dense<T>(X, "X");
+    if (index.ndim() != 1) throw py::value_error("index must be 1-D, got shape " + shape_of(index));
+    const index_t count = index.shape(0);
+    const std::int64_t* ip = index.data();
+    for (index_t q = 0; q < count; ++q)
+        if (ip[q] < 0 || ip[q] >= x.n)
+            throw py::index_error("index " + std::to_string(ip[q]) + " is out of bounds for X of shape " +
+                                  shape_of(x.n, x.d));
+    static_assert(sizeof(std::int64_t) == sizeof(index_t), "row indices are passed as index_t");
+    py::array result;
+    if (out.is_none()) {
+        result = py::array_t<T>({count, x.d});
+    } else {
+        result = py::reinterpret_borrow<py::array>(out);
+        const auto o = dense<T>(result, "out");
+        if (o.n != count || o.d != x.d)
+            throw py::value_error("out of shape " + shape_of(o.n, o.d) + " cannot hold " + std::to_string(count) +
+                                  " rows of X of shape " + shape_of(x.n, x.d));
+        if (!result.writeable()) throw py::value_error("out is read-only");
+        const char* begin = static_cast<const char*>(result.data());
+        const char* xb = reinterpret_cast<const char*>(x.data);
+        const auto bytes = static_cast<size_t>(sizeof(T)) * static_cast<size_t>(count * x.d);
+        if (begin < xb + sizeof(T) * static_cast<size_t>(x.n * x.d) && xb < begin + bytes)
+            throw py::value_error("out overlaps X");
+    }
+    const int n_threads = capped_threads(n_threads_requested);
+    T* op = static_cast<T*>(result.mutable_data());
+    const auto* rows = reinterpret_cast<const index_t*>(ip);
+    without_gil([&] { qm::take_rows(x, rows, count, op, n_threads); });
+    return result;
+}
+
 }  // namespace
 
 void register_dense(py::module_& m) {
@@ -113,6 +151,12 @@ void register_dense(py::module_& m) {
         QM_DISPATCH(X, assign_sums_typed<float>(X, sample_weight, centers, n_threads),
                     assign_sums_typed<double>(X, sample_weight, centers, n_threads));
     }, py::arg("X"), py::arg("sample_weight"), py::arg("centers"), py::arg("n_threads"));
+
+    m.def("take_rows", [](const py::array& X, const py::array_t<std::int64_t, py::array::c_style>& index,
+                          std::int64_t n_threads, const py::object& out) -> py::array {
+        QM_DISPATCH(X, take_rows_typed<float>(X, index, n_threads, out),
+                    take_rows_typed<double>(X, index, n_threads, out));
+    }, py::arg("X"), py::arg("index"), py::arg("n_threads"), py::arg("out") = py::none());
 
     m.def("transform", [](const py::array& X, const py::array& centers, std::int64_t n_threads) -> py::array {
         QM_DISPATCH(X, transform_typed<float>(X, centers, n_threads), transform_typed<double>(X, centers, n_threads));

@@ -1,8 +1,10 @@
-// k-means++ seeding on dense and CSR X; the Python layer draws the uniforms, so the same
-// random_state gives the same centers whatever the thread count.
+// k-means++ seeding on dense and CSR X, and weighted draws of rows (NumPy's choice); the
+// Python layer draws the uniforms, so the same random_state gives the same centers whatever
+// the thread count.
 #include "common.hpp"
 
 #include "quickmeans/kmeanspp.hpp"
+#include "quickmeans/weighted_draw.hpp"
 
 namespace quickmeans_bindings {
 namespace {
@@ -60,9 +62,28 @@ py::tuple kmeans_plusplus_csr_typed(const py::array& data, const py::array& indi
     return py::make_tuple(centers, found);
 }
 
+py::array_t<std::int64_t> inverse_cdf_draws(const py::object& sample_weight, double total, index_t n,
+                                            const py::array_t<double, py::array::c_style>& uniforms) {
+    if (n < 1) throw py::value_error("weighted draws need at least one row, got n=" + std::to_string(n));
+    const double* w = weights(sample_weight, n, 1);
+    if (w && !(total > 0.0)) throw py::value_error("the total weight must be positive, got " + std::to_string(total));
+    if (uniforms.ndim() != 1) throw py::value_error("uniforms must be 1-D, got shape " + shape_of(uniforms));
+    const index_t count = uniforms.shape(0);
+    const double* u = uniforms.data();
+    for (index_t q = 0; q < count; ++q)
+        if (!(u[q] >= 0.0 && u[q] < 1.0)) throw py::value_error("uniforms must lie in [0, 1)");
+    py::array_t<std::int64_t> out(count);
+    std::int64_t* op = out.mutable_data();
+    without_gil([&] { qm::inverse_cdf_draws(w, total, n, u, count, op); });
+    return out;
+}
+
 }  // namespace
 
 void register_seeding(py::module_& m) {
+    m.def("inverse_cdf_draws", &inverse_cdf_draws, py::arg("sample_weight"), py::arg("total"), py::arg("n"),
+          py::arg("uniforms"));
+
     m.def("kmeans_plusplus", [](const py::array& X, const py::object& sample_weight, index_t n_clusters,
                                 index_t first, const py::array_t<double, py::array::c_style>& uniforms,
                                 std::int64_t n_threads) -> py::tuple {

@@ -16,6 +16,7 @@ from typing import Any, Callable
 import numpy as np
 
 from quickmeans import _engine
+from quickmeans._bisecting_rows import Cluster, ClusterRows, rows_of
 from quickmeans._compat import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
@@ -44,49 +45,33 @@ STRATEGIES = ("biggest_inertia", "largest_cluster")
 _BETTER_BY = 1e-6
 
 
-def rows_of(X: _engine.Data, index: np.ndarray | None) -> _engine.Data:
-    """The samples of one cluster, as the engine takes them (a C-contiguous block or CSR).
-
-    The engine reads contiguous rows and has no entry taking an index array, so a cluster
-    other than the root (index None: X itself, never copied) is gathered into a copy of its
-    rows, as scikit-learn gathers it; the copy lives only while that cluster is split."""
-    if index is None:
-        return X
-    if isinstance(X, np.ndarray):
-        return np.ascontiguousarray(X[index])
-    from quickmeans._sparse import CsrInput
-
-    part = X.matrix[index]  # scipy keeps each row's sorted, unique column indices
-    if part.indices.dtype != part.indptr.dtype:
-        part.indices, part.indptr = part.indices.astype(np.int64), part.indptr.astype(np.int64)
-    return CsrInput(part)
-
-
 class _Node:
     """A cluster of the hierarchy: its center, its samples while it is a leaf, its score."""
 
-    def __init__(self, center: np.ndarray, index: np.ndarray | None, score: float) -> None:
+    def __init__(self, center: np.ndarray, cluster: Cluster | None, score: float) -> None:
         self.center = center
-        self.index = index  # None for the root: every sample
+        self.cluster = cluster  # None once split: the children hold the samples
         self.score = score
         self.children: tuple[_Node, _Node] | None = None
 
     def leaves(self) -> Iterator[_Node]:
         """The leaves from left to right (the order of the final labels)."""
-        if self.children is None:
-            yield self
-        else:
-            for child in self.children:
-                yield from child.leaves()
+        pending = [self]
+        while pending:
+            node = pending.pop()
+            if node.children is None:
+                yield node
+            else:
+                pending.extend(reversed(node.children))
 
-    def to_bisect(self) -> _Node:
-        """The first leaf with the highest score."""
-        best = None
-        for leaf in self.leaves():
-            if best is None or leaf.score > best.score:
-                best = leaf
-        assert best is not None
-        return best
+
+def _first_best(leaves: list[_Node]) -> int:
+    """The position of the first leaf with the highest score."""
+    best = 0
+    for i, leaf in enumerate(leaves):
+        if leaf.score > leaves[best].score:
+            best = i
+    return best
 
 
 class _MeanShiftedCallable:
@@ -276,15 +261,20 @@ class BisectingKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Cluster
         # The root's center is the unweighted mean, as scikit-learn's: it is a center only
         # when n_clusters=1 (every other center comes from a weighted 2-means split).
         root_center = mean if dense else np.asarray(X.matrix.mean(axis=0)).ravel()
-        root = _Node(np.asarray(root_center, dtype=X.dtype), None, 0.0)
+        samples = ClusterRows(X, weights, n_threads)
+        root = _Node(np.asarray(root_center, dtype=X.dtype), samples.root(), 0.0)
+        leaves = [root]  # left to right
         for _ in range(n_clusters - 1):
-            self._bisect(X, weights, root.to_bisect(), init, random_state, mean, params)
+            i = _first_best(leaves)
+            self._bisect(samples, leaves[i], init, random_state, mean, params)
+            leaves[i:i + 1] = leaves[i].children
 
-        leaves = list(root.leaves())
         labels = np.empty(X.shape[0], dtype=np.int32)
         for i, leaf in enumerate(leaves):
-            labels[slice(None) if leaf.index is None else leaf.index] = i
-            leaf.index = None
+            assert leaf.cluster is not None
+            labels[slice(None) if leaf.cluster.index is None else leaf.cluster.index] = i
+            leaf.cluster = None
+        del samples  # the working copies of X
         centers = np.ascontiguousarray(np.stack([leaf.center for leaf in leaves]),
                                        dtype=X.dtype)
         inertia = _engine.inertia(X, weights, centers, labels, n_threads)
@@ -301,13 +291,13 @@ class BisectingKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Cluster
         self.inertia_ = float(inertia)
         return self
 
-    def _bisect(self, X: _engine.Data, weights: np.ndarray | None, node: _Node,
-                init: Any, random_state: np.random.RandomState, mean: np.ndarray | None,
+    def _bisect(self, samples: ClusterRows, node: _Node, init: Any,
+                random_state: np.random.RandomState, mean: np.ndarray | None,
                 params: dict[str, Any]) -> None:
         """Split a leaf in two: the best of n_init 2-means runs on its samples."""
         n_threads = params["n_threads"]
-        part = rows_of(X, node.index)
-        part_weights = weights if weights is None or node.index is None else weights[node.index]
+        assert node.cluster is not None
+        part, part_weights = samples.rows(node.cluster)
         algorithm = self.algorithm
         if algorithm == "auto":  # measured: bench/bisecting.py, 500k x 16 f32, k=100
             algorithm = "hamerly" if part.shape[0] >= 1024 else "lloyd"
@@ -331,36 +321,34 @@ class BisectingKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Cluster
             # scikit-learn prints the centers in its frame: X minus its mean.
             shown = centers - mean if mean is not None else centers
             print(f"New centroids from bisection: {shown}")
-        in_left = labels == 0
+        del part, part_weights
+        children = samples.split(node.cluster, labels)
         if self.bisecting_strategy == "biggest_inertia":
-            scores = self._side_inertias(part, part_weights, centers, in_left, best[2],
-                                         n_threads)
+            scores = self._side_inertias(samples, children, centers, best[2], n_threads)
         else:
-            left = int(np.count_nonzero(in_left))
+            left = int(np.count_nonzero(labels == 0))
             scores = [left, len(labels) - left]
-        index = np.arange(X.shape[0]) if node.index is None else node.index
-        node.children = (_Node(centers[0], index[in_left], scores[0]),
-                         _Node(centers[1], index[~in_left], scores[1]))
-        node.index = None  # the children hold the samples now
+        node.children = (_Node(centers[0], children[0], scores[0]),
+                         _Node(centers[1], children[1], scores[1]))
+        node.cluster = None  # the children hold the samples now
 
     @staticmethod
-    def _side_inertias(X: _engine.Data, weights: np.ndarray | None, centers: np.ndarray,
-                       in_left: np.ndarray, total: float, n_threads: int) -> list[float]:
+    def _side_inertias(samples: ClusterRows, children: tuple[Cluster, Cluster],
+                       centers: np.ndarray, total: float, n_threads: int) -> list[float]:
         """Each side's weighted squared distances to its center. The engine's inertia of the
         split (exact, against the final centers) is their sum, so only the smaller side is
-        summed, from a copy of its rows (the engine reads contiguous rows), and the other is
-        the difference: a pass over at most half the cluster instead of two over all of it."""
-        left_is_smaller = 2 * int(np.count_nonzero(in_left)) <= len(in_left)
-        side = 0 if left_is_smaller else 1
-        members = np.flatnonzero(in_left if left_is_smaller else ~in_left)
+        summed and the other is the difference: a pass over at most half the cluster instead
+        of two over all of it."""
+        sizes = [len(child.index) for child in children]  # children always have an index
+        side = 0 if sizes[0] <= sizes[1] else 1
         small = 0.0
-        if len(members):
-            small = float(_engine.inertia(
-                rows_of(X, members), None if weights is None else weights[members],
-                np.ascontiguousarray(centers[side:side + 1]),
-                np.zeros(len(members), dtype=np.int32), n_threads))
+        if sizes[side]:
+            rows, weights = samples.rows(children[side])
+            small = float(_engine.inertia(rows, weights,
+                                          np.ascontiguousarray(centers[side:side + 1]),
+                                          np.zeros(sizes[side], dtype=np.int32), n_threads))
         other = max(float(total) - small, 0.0)
-        return [small, other] if left_is_smaller else [other, small]
+        return [small, other] if side == 0 else [other, small]
 
     def _store_tree(self, root: _Node, n_features: int, dtype: np.dtype) -> None:
         """The hierarchy as arrays (picklable, cheap to walk): node i's children in
@@ -426,7 +414,8 @@ class BisectingKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Cluster
                 continue
             if index is not None and len(index) == 0:
                 continue
-            side = _engine.predict(rows_of(X, index), tree_centers[[left, right]], n_threads)
+            side = _engine.predict(rows_of(X, index, n_threads), tree_centers[[left, right]],
+                                   n_threads)
             everyone = np.arange(X.shape[0]) if index is None else index
             pending.append((int(left), everyone[side == 0]))
             pending.append((int(right), everyone[side == 1]))

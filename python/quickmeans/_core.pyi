@@ -17,6 +17,10 @@ def fit(
     n_threads: int,
     on_iteration: Callable[[int, float], None] | None = None,
 ) -> tuple[FloatArray, npt.NDArray[np.int32], float, int]: ...
+def inverse_cdf_draws(
+    sample_weight: npt.NDArray[np.float64] | None, total: float, n: int,
+    uniforms: npt.NDArray[np.float64],
+) -> npt.NDArray[np.int64]: ...
 def kmeans_plusplus(
     X: FloatArray,
     sample_weight: npt.NDArray[np.float64] | None,
@@ -42,6 +46,9 @@ def assign_sums(
     n_threads: int,
 ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float64], npt.NDArray[np.float64], float]: ...
 def transform(X: FloatArray, centers: FloatArray, n_threads: int) -> FloatArray: ...
+def take_rows(
+    X: FloatArray, index: npt.NDArray[np.int64], n_threads: int, out: FloatArray | None = None
+) -> FloatArray: ...
 def silhouette(
     X: FloatArray, labels: npt.NDArray[np.int32], n_clusters: int, n_threads: int
 ) -> float: ...

@@ -10,7 +10,7 @@ from typing import Any, Callable, Union
 
 import numpy as np
 
-from quickmeans import _engine
+from quickmeans import _core, _engine
 from quickmeans._validation import (
     check_array,
     check_data,
@@ -37,12 +37,59 @@ def selection_probabilities(sample_weight: np.ndarray | None, n_samples: int) ->
     return sample_weight / sample_weight.sum()
 
 
+def _total_weight(sample_weight: np.ndarray | None) -> float | None:
+    """NumPy's sum of the weights (what p divides by), None where the engine cannot draw:
+    no positive total (NumPy's choice then raises its own error)."""
+    if sample_weight is None:
+        return 0.0
+    total = float(sample_weight.sum())
+    return total if total > 0 and np.isfinite(total) else None
+
+
+def choose_rows(n_samples: int, size: int, sample_weight: np.ndarray | None,
+                random_state: np.random.RandomState) -> np.ndarray:
+    """``random_state.choice(n_samples, size, replace=False, p=...)`` with scikit-learn's p
+    (selection_probabilities): the same indices from the same random numbers, the first round
+    drawn by the engine in one pass over the weights instead of NumPy's several. The rare
+    repeated index is redrawn as NumPy does (its p with the found rows zeroed)."""
+    total = _total_weight(sample_weight)
+    if total is None:
+        return random_state.choice(n_samples, size=size, replace=False,
+                                   p=selection_probabilities(sample_weight, n_samples))
+    first = _core.inverse_cdf_draws(sample_weight, total, n_samples,
+                                    random_state.random_sample(size))
+    found = list(first[np.sort(np.unique(first, return_index=True)[1])])
+    if len(found) < size:
+        p = selection_probabilities(sample_weight, n_samples).copy()
+        if np.count_nonzero(p > 0) < size:
+            raise ValueError("Fewer non-zero entries in p than size")
+        while len(found) < size:
+            uniforms = random_state.random_sample(size - len(found))
+            p[found] = 0
+            cdf = np.cumsum(p)
+            cdf /= cdf[-1]
+            new = cdf.searchsorted(uniforms, side="right")
+            found.extend(new[np.sort(np.unique(new, return_index=True)[1])])
+    return np.asarray(found, dtype=np.int64)
+
+
+def choose_row(n_samples: int, sample_weight: np.ndarray | None,
+               random_state: np.random.RandomState) -> int:
+    """``random_state.choice(n_samples, p=...)`` with scikit-learn's p, drawn by the engine."""
+    total = _total_weight(sample_weight)
+    if total is None:
+        return int(random_state.choice(n_samples,
+                                       p=selection_probabilities(sample_weight, n_samples)))
+    uniform = np.array([random_state.random_sample()])
+    return int(_core.inverse_cdf_draws(sample_weight, total, n_samples, uniform)[0])
+
+
 def draw_kmeans_plusplus(
     n_samples: int, n_clusters: int, sample_weight: np.ndarray | None,
     random_state: np.random.RandomState, n_local_trials: int,
 ) -> tuple[int, np.ndarray]:
     """The first center's index and the (n_clusters - 1, n_local_trials) uniforms."""
-    first = int(random_state.choice(n_samples, p=selection_probabilities(sample_weight, n_samples)))
+    first = choose_row(n_samples, sample_weight, random_state)
     uniforms = random_state.uniform(size=(max(n_clusters - 1, 0), n_local_trials))
     return first, np.ascontiguousarray(uniforms, dtype=np.float64)
 
@@ -63,13 +110,13 @@ def random_init(
     random_state: np.random.RandomState,
 ) -> np.ndarray:
     """n_clusters distinct samples, drawn with probability proportional to their weight."""
-    p = selection_probabilities(sample_weight, X.shape[0])
-    if np.count_nonzero(p) < n_clusters:
+    positive = X.shape[0] if sample_weight is None else int(np.count_nonzero(sample_weight))
+    if positive < n_clusters:
         raise ValueError(
             f"init='random' needs at least n_clusters={n_clusters} samples with positive "
-            f"sample_weight; only {np.count_nonzero(p)} have one."
+            f"sample_weight; only {positive} have one."
         )
-    seeds = random_state.choice(X.shape[0], size=n_clusters, replace=False, p=p)
+    seeds = choose_rows(X.shape[0], n_clusters, sample_weight, random_state)
     return _engine.rows(X, seeds)
 
 

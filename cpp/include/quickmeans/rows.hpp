@@ -7,6 +7,7 @@
 #include "quickmeans/common.hpp"
 #include "quickmeans/distance.hpp"
 #include "quickmeans/kernels.hpp"
+#include "quickmeans/parallel.hpp"
 
 namespace quickmeans {
 
@@ -47,6 +48,18 @@ void listed_distances(const DenseView<T>& x, const index_t* rows, index_t count,
     (void)point_norm2;
     for (index_t i = 0; i < count; ++i) std::copy(x.row(rows[i]), x.row(rows[i]) + x.d, packed + i * x.d);
     active_kernels().template get<T>().point_distances(packed, count, x.d, point, 1, out, count, scratch);
+}
+
+// Rows index[0..count) of x, in that order, copied to out (count x d): a cluster's rows
+// gathered for the kernels, which read contiguous rows. Each index must be in [0, x.n).
+template <class T>
+void take_rows(const DenseView<T>& x, const index_t* index, index_t count, T* out, int n_threads) {
+    const RangeSplit chunks{count, std::max<index_t>(1, std::min<index_t>(64, count / 4096))};
+    const auto gather = active_kernels().template get<T>().gather_rows;
+    parallel_for(chunks.parts, n_threads, [&](index_t p) {
+        const index_t b = chunks.begin(p);
+        gather(x.data, x.d, index + b, chunks.end(p) - b, out + b * x.d);
+    });
 }
 
 }  // namespace quickmeans
