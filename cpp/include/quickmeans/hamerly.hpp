@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdint>
 #include <limits>
 #include <vector>
 
@@ -60,51 +59,34 @@ public:
 
     // Loosens each sample's bounds by the last center shifts, then reassigns the
     // samples whose bounds no longer decide. In steps of kStep rows: one branch-free
-    // (vectorized) pass over the bounds flags the failed samples, a second gathers them.
+    // (vectorized) pass over the bounds lists the failed samples, which are then
+    // gathered into blocks for the kernel.
     void assign_rows(index_t begin, index_t end, label_t* labels, Moves& moves) {
         Gathered& g = gathered_[static_cast<size_t>(thread_id())];
         g.count = 0;
         const index_t d = x_.d;
+        const index_t block = nearest_.block_rows();
         const KernelSet& kernels = active_kernels();
         for (index_t b = begin; b < end; b += kStep) {
             const index_t m = std::min(kStep, end - b);
             float* up = upper_.data() + b;
             float* lo = lower_.data() + b;
-            kernels.loosen_bounds(labels + b, m, shift_.data(), half_min_.data(), largest_, runner_up_, top_, up, lo,
-                                  g.failed.data());
-            if (tighten_) {
-                for (index_t r = 0; r < m; ++r) {
-                    if (!g.failed[static_cast<size_t>(r)]) continue;
-                    const index_t i = b + r;
+            const index_t failed = kernels.loosen_bounds(labels + b, m, k_, shift_.data(), half_min_.data(), largest_,
+                                                         runner_up_, top_, up, lo, g.failed.data(), b,
+                                                         g.failed_rows.data());
+            // The count stays in a register (kept in g, each store to g.index could alias it).
+            index_t count = g.count;
+            index_t* index = g.index.data();
+            for (index_t q = 0; q < failed; ++q) {
+                const index_t i = g.failed_rows[static_cast<size_t>(q)];
+                if (tighten_) {
                     const label_t a = labels[i];
                     const double u = std::sqrt(squared_distance(x_.row(i), centers_ + a * d, d));
-                    up[r] = stored_upper(u);
-                    if (bound_excludes(u, std::max(half_min_[static_cast<size_t>(a)], static_cast<double>(lo[r]))))
+                    up[i - b] = stored_upper(u);
+                    if (bound_excludes(u, std::max(half_min_[static_cast<size_t>(a)], static_cast<double>(lo[i - b]))))
                         continue;
-                    g.index[static_cast<size_t>(g.count++)] = i;
-                    if (g.count == nearest_.block_rows()) flush(g, labels, moves);
                 }
-                continue;
-            }
-            // Without tightening, the failed samples' indices are gathered branch-free
-            // (which samples fail is close to random), with the count in a register: kept
-            // in g, every row's increment waited on the last one's store.
-            const unsigned char* failed = g.failed.data();
-            index_t* index = g.index.data();
-            const index_t block = nearest_.block_rows();
-            const T* data = x_.data;
-            index_t count = g.count;
-            for (index_t r = 0; r < m; ++r) {
-                const index_t i = b + r;
-                // A failed row is fetched now, for flush()'s gather (a passed row's
-                // prefetch goes to its label, in cache): the rows are scattered. The
-                // address is picked with a mask, not a branch, which failed rows mispredict.
-                const std::uintptr_t fail = failed[r] != 0;
-                const auto label_at = reinterpret_cast<std::uintptr_t>(labels + i);
-                const auto row_at = reinterpret_cast<std::uintptr_t>(data + i * d);
-                __builtin_prefetch(reinterpret_cast<const void*>(label_at ^ ((label_at ^ row_at) & (0 - fail))));
-                index[count] = i;
-                count += static_cast<index_t>(fail);
+                index[count++] = i;
                 if (count == block) {
                     g.count = count;
                     flush(g, labels, moves);
@@ -144,6 +126,7 @@ private:
         std::vector<label_t> labels;
         std::vector<double> upper, lower;
         std::vector<unsigned char> failed = std::vector<unsigned char>(kStep);
+        std::vector<index_t> failed_rows = std::vector<index_t>(kStep);
         index_t count = 0;
         void resize(index_t block, index_t d) {
             rows.resize(static_cast<size_t>(block * d));

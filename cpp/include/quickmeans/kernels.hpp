@@ -75,12 +75,14 @@ struct KernelSet {
     void (*screen_f32)(const float* x, const index_t* rows, index_t count, index_t d, const float* points,
                        index_t t, const float* thresholds, std::uint32_t* near, float* scratch);
     index_t screen_rows;
-    // Hamerly's bounds pass over m samples (bound_rounding.hpp's rounding and test):
-    // upper[r] += shift[labels[r]], lower[r] -= (labels[r] == largest ? runner_up : top),
-    // failed[r] = 1 unless upper[r] is clearly below max(lower[r], half_min[labels[r]]).
-    void (*loosen_bounds)(const label_t* labels, index_t m, const double* shift, const double* half_min,
-                          label_t largest, double runner_up, double top, float* upper, float* lower,
-                          unsigned char* failed);
+    // Hamerly's bounds pass over m samples of k centers (bound_rounding.hpp's rounding and
+    // test): upper[r] += shift[labels[r]], lower[r] -= (labels[r] == largest ? runner_up :
+    // top); sample r fails unless upper[r] is clearly below max(lower[r], half_min[labels[r]]).
+    // Returns how many failed and lists them (first + r, in order) in failed_rows (m room);
+    // failed is m bytes of scratch.
+    index_t (*loosen_bounds)(const label_t* labels, index_t m, index_t k, const double* shift,
+                             const double* half_min, label_t largest, double runner_up, double top, float* upper,
+                             float* lower, unsigned char* failed, index_t first, index_t* failed_rows);
     template <class T>
     const Kernels<T>& get() const;
 };
