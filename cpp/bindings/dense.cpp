@@ -1,5 +1,5 @@
 // Dense X: fit, predict, transform, inertia, the map side of a Lloyd step (assign_sums) and
-// the gather of a cluster's rows (take_rows).
+// the split of a cluster's rows (partition_order, take_rows).
 #include "common.hpp"
 
 #include "quickmeans/elkan.hpp"
@@ -125,6 +125,18 @@ py::array take_rows_typed(const py::array& X, const py::array_t<std::int64_t, py
     return result;
 }
 
+// (order, left): 0..m-1 with the label-0 rows first, each side in increasing order.
+py::tuple partition_order(const py::array_t<qm::label_t, py::array::c_style>& labels) {
+    if (labels.ndim() != 1) throw py::value_error("labels must be 1-D, got shape " + shape_of(labels));
+    const index_t m = labels.shape(0);
+    py::array_t<std::int64_t> order(m);
+    const qm::label_t* lp = labels.data();
+    auto* op = reinterpret_cast<index_t*>(order.mutable_data());
+    index_t left = 0;
+    without_gil([&] { left = qm::partition_order(lp, m, op); });
+    return py::make_tuple(order, left);
+}
+
 }  // namespace
 
 void register_dense(py::module_& m) {
@@ -157,6 +169,8 @@ void register_dense(py::module_& m) {
         QM_DISPATCH(X, take_rows_typed<float>(X, index, n_threads, out),
                     take_rows_typed<double>(X, index, n_threads, out));
     }, py::arg("X"), py::arg("index"), py::arg("n_threads"), py::arg("out") = py::none());
+
+    m.def("partition_order", &partition_order, py::arg("labels"));
 
     m.def("transform", [](const py::array& X, const py::array& centers, std::int64_t n_threads) -> py::array {
         QM_DISPATCH(X, transform_typed<float>(X, centers, n_threads), transform_typed<double>(X, centers, n_threads));

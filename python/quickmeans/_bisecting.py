@@ -48,7 +48,7 @@ _BETTER_BY = 1e-6
 class _Node:
     """A cluster of the hierarchy: its center, its samples while it is a leaf, its score."""
 
-    def __init__(self, center: np.ndarray, cluster: Cluster | None, score: float) -> None:
+    def __init__(self, center: np.ndarray | None, cluster: Cluster | None, score: float) -> None:
         self.center = center
         self.cluster = cluster  # None once split: the children hold the samples
         self.score = score
@@ -255,14 +255,19 @@ class BisectingKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Cluster
         weights = check_sample_weight(sample_weight, X.shape[0])
         random_state = check_random_state(self.random_state)
         dense = isinstance(X, np.ndarray)
-        mean = X.mean(axis=0) if dense else None  # in X's dtype, as scikit-learn's
+        # X's mean, in X's dtype as scikit-learn's: the frame a callable init and the verbose
+        # output see, and the root's center, which is a center only when n_clusters=1 (every
+        # other center comes from a weighted 2-means split). Else a pass over X is saved and
+        # the root (which predict never reads) gets the children's mean.
+        needs_mean = n_clusters == 1 or callable(self.init) or params["verbose"]
+        mean = X.mean(axis=0) if dense and needs_mean else None
         init = _MeanShiftedCallable(self.init, mean) if callable(self.init) else self.init
-
-        # The root's center is the unweighted mean, as scikit-learn's: it is a center only
-        # when n_clusters=1 (every other center comes from a weighted 2-means split).
-        root_center = mean if dense else np.asarray(X.matrix.mean(axis=0)).ravel()
+        root_center = None
+        if needs_mean:
+            root_center = np.asarray(
+                mean if dense else np.asarray(X.matrix.mean(axis=0)).ravel(), dtype=X.dtype)
         samples = ClusterRows(X, weights, n_threads)
-        root = _Node(np.asarray(root_center, dtype=X.dtype), samples.root(), 0.0)
+        root = _Node(root_center, samples.root(), 0.0)
         leaves = [root]  # left to right
         for _ in range(n_clusters - 1):
             i = _first_best(leaves)
@@ -328,6 +333,9 @@ class BisectingKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Cluster
         else:
             left = int(np.count_nonzero(labels == 0))
             scores = [left, len(labels) - left]
+        if node.center is None:  # the root, its mean not computed: that of its children
+            sizes = np.array([[len(child.index)] for child in children], dtype=np.float64)
+            node.center = ((sizes * centers).sum(axis=0) / sizes.sum()).astype(centers.dtype)
         node.children = (_Node(centers[0], children[0], scores[0]),
                          _Node(centers[1], children[1], scores[1]))
         node.cluster = None  # the children hold the samples now

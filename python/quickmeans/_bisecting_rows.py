@@ -75,12 +75,11 @@ class ClusterRows:
     def split(self, cluster: Cluster, labels: np.ndarray) -> tuple[Cluster, Cluster]:
         """The two children of a cluster whose samples got `labels` (0 or 1, in the order of
         rows(cluster)); each child's samples keep their order in X."""
-        left = np.flatnonzero(labels == 0)
-        right = np.flatnonzero(labels)
-        index = np.arange(self.X.shape[0]) if cluster.index is None else cluster.index
+        order, left = _core.partition_order(labels)
+        index = order if cluster.index is None else cluster.index[order]
+        sides = (index[:left], index[left:])  # views of one array
         if not self.dense:
-            return Cluster(index[left]), Cluster(index[right])
-        order = np.concatenate([left, right])
+            return Cluster(sides[0]), Cluster(sides[1])
         target = 2 if cluster.copy == 1 else 1
         if self._rows[target] is None:
             self._rows[target] = np.empty(self.X.shape, dtype=self.X.dtype)
@@ -92,6 +91,6 @@ class ClusterRows:
         target_weights = self._weights[target]
         if w is not None and target_weights is not None:
             target_weights[span] = w[order]
-        middle = cluster.lo + len(left)
-        return (Cluster(index[left], target, cluster.lo, middle),
-                Cluster(index[right], target, middle, cluster.hi))
+        middle = cluster.lo + left
+        return (Cluster(sides[0], target, cluster.lo, middle),
+                Cluster(sides[1], target, middle, cluster.hi))

@@ -62,4 +62,20 @@ void take_rows(const DenseView<T>& x, const index_t* index, index_t count, T* ou
     });
 }
 
+// The rows with label 0, then the others, each in increasing order (a stable partition of
+// 0..m-1 by label): order[0..m); returns how many have label 0.
+inline index_t partition_order(const label_t* labels, index_t m, index_t* order) {
+    index_t left = 0;
+    for (index_t i = 0; i < m; ++i) left += labels[i] == 0;
+    index_t at_left = 0, at_right = left;
+    for (index_t i = 0; i < m; ++i) {
+        // Branch-free: write the row at both places, keep the one its label picks.
+        const bool right = labels[i] != 0;
+        order[right ? at_right : at_left] = i;
+        at_right += right;
+        at_left += !right;
+    }
+    return left;
+}
+
 }  // namespace quickmeans
