@@ -8,6 +8,7 @@ the same explicit init, with the same thread count. Prints markdown tables to st
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -97,6 +98,35 @@ def make_peers(names: list[str], threads: int) -> tuple[list[Peer], dict[str, st
             status[name] = peer.reason
             log(f"{name}: {peer.reason} — skipped")
     return peers, status
+
+
+def keep_earlier_figures(path: Path, payload: dict[str, Any], rows: list[Row]) -> list[Row]:
+    """Merges into payload what the last run written to `path` measured and this one did not
+    (its cases' rows, and the convergence, scaling, memory and GEMM peak sections): a run of
+    a few cases, as the README's commands make, would otherwise wipe the others' figures.
+    payload["case_started"] says which run each case's figures come from. Returns the rows
+    for the chart: this run's and the kept ones."""
+    started = {row.case: payload["started"] for row in rows}
+    try:
+        earlier = json.loads(path.read_text())
+    except (OSError, ValueError):
+        earlier = None
+    if not isinstance(earlier, dict) or earlier.get("quick") != payload["quick"]:
+        payload["case_started"] = started
+        return rows
+    earlier_started = earlier.get("case_started", {})
+    kept = [Row(**r) for r in earlier.get("results", []) if r.get("case") not in started]
+    for row in kept:
+        started.setdefault(row.case, earlier_started.get(row.case, earlier.get("started")))
+    payload["results"] = payload["results"] + [row.as_dict() for row in kept]
+    for section in ("convergence", "scaling"):
+        if section not in payload and section in earlier:
+            payload[section] = earlier[section]
+    for section in ("memory", "gemm_peak"):
+        if not payload.get(section) and earlier.get(section):
+            payload[section] = earlier[section]
+    payload["case_started"] = started
+    return rows + kept
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -210,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nWARNING: {w}")
 
     out: Path = args.out
+    rows = keep_earlier_figures(out / "latest.json", payload, rows)
     report.write_json(out / "latest.json", payload)
     title = (f"quickmeans vs peers, {info['cpu_model']}, {args.threads} threads"
              + (" (--quick)" if args.quick else ""))
