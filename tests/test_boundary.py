@@ -385,6 +385,8 @@ def test_take_rows_checks_out_and_copies_the_listed_rows() -> None:
 @pytest.mark.parametrize(("weights", "total", "n", "uniforms", "message"), [
     (None, 0.0, 0, [0.5], "at least one row"),
     (np.ones(3), 0.0, 3, [0.5], "total weight must be positive"),
+    (np.ones(3), np.inf, 3, [0.5], "positive and finite"),
+    (np.array([1.0, np.nan, 1.0]), 2.0, 3, [0.9], "finite, non-negative weights"),
     (np.ones(3), 3.0, 4, [0.5], "does not match"),
     (None, 0.0, 3, [1.0], r"in \[0, 1\)"),
     (None, 0.0, 3, [np.nan], r"in \[0, 1\)"),

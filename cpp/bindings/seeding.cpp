@@ -3,6 +3,8 @@
 // the thread count.
 #include "common.hpp"
 
+#include <cmath>
+
 #include "quickmeans/kmeanspp.hpp"
 #include "quickmeans/weighted_draw.hpp"
 
@@ -66,7 +68,8 @@ py::array_t<std::int64_t> inverse_cdf_draws(const py::object& sample_weight, dou
                                             const py::array_t<double, py::array::c_style>& uniforms) {
     if (n < 1) throw py::value_error("weighted draws need at least one row, got n=" + std::to_string(n));
     const double* w = weights(sample_weight, n, 1);
-    if (w && !(total > 0.0)) throw py::value_error("the total weight must be positive, got " + std::to_string(total));
+    if (w && !(total > 0.0 && std::isfinite(total)))
+        throw py::value_error("the total weight must be positive and finite, got " + std::to_string(total));
     if (uniforms.ndim() != 1) throw py::value_error("uniforms must be 1-D, got shape " + shape_of(uniforms));
     const index_t count = uniforms.shape(0);
     const double* u = uniforms.data();
@@ -75,6 +78,10 @@ py::array_t<std::int64_t> inverse_cdf_draws(const py::object& sample_weight, dou
     py::array_t<std::int64_t> out(count);
     std::int64_t* op = out.mutable_data();
     without_gil([&] { qm::inverse_cdf_draws(w, total, n, u, count, op); });
+    // Only weights that are not finite and non-negative (or do not sum to `total`) can leave a
+    // uniform with no row above it.
+    for (index_t q = 0; q < count; ++q)
+        if (op[q] >= n) throw py::value_error("weighted draws need finite, non-negative weights summing to total");
     return out;
 }
 

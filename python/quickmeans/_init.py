@@ -38,12 +38,18 @@ def selection_probabilities(sample_weight: np.ndarray | None, n_samples: int) ->
 
 
 def _total_weight(sample_weight: np.ndarray | None) -> float | None:
-    """NumPy's sum of the weights (what p divides by), None where the engine cannot draw:
-    no positive total (NumPy's choice then raises its own error)."""
+    """NumPy's sum of the weights (what p divides by; 0.0 for unit weights, which the engine
+    does not read), None where the engine cannot draw: no positive, finite total (NumPy's
+    choice then raises its own error)."""
     if sample_weight is None:
         return 0.0
     total = float(sample_weight.sum())
     return total if total > 0 and np.isfinite(total) else None
+
+
+def _first_occurrences(indices: np.ndarray) -> list[int]:
+    """The distinct indices in the order they first occur (how choice keeps a round's draws)."""
+    return list(indices[np.sort(np.unique(indices, return_index=True)[1])])
 
 
 def choose_rows(n_samples: int, size: int, sample_weight: np.ndarray | None,
@@ -58,7 +64,7 @@ def choose_rows(n_samples: int, size: int, sample_weight: np.ndarray | None,
                                    p=selection_probabilities(sample_weight, n_samples))
     first = _core.inverse_cdf_draws(sample_weight, total, n_samples,
                                     random_state.random_sample(size))
-    found = list(first[np.sort(np.unique(first, return_index=True)[1])])
+    found = _first_occurrences(first)
     if len(found) < size:
         p = selection_probabilities(sample_weight, n_samples).copy()
         if np.count_nonzero(p > 0) < size:
@@ -69,7 +75,7 @@ def choose_rows(n_samples: int, size: int, sample_weight: np.ndarray | None,
             cdf = np.cumsum(p)
             cdf /= cdf[-1]
             new = cdf.searchsorted(uniforms, side="right")
-            found.extend(new[np.sort(np.unique(new, return_index=True)[1])])
+            found.extend(_first_occurrences(new))
     return np.asarray(found, dtype=np.int64)
 
 

@@ -146,9 +146,9 @@ private:
 
     void run_kernel(const T* rows, index_t m, Scratch& s, T* bounds_sq) const {
         // Two centers (every split of BisectingKMeans) have a kernel of their own.
-        (k_ == 2 ? kernels_.nearest_two : kernels_.nearest)(rows, m, d_, origin_.data(), centers_m2_.data(), norms_.data(), k_pad_, margin_coef_,
-                         max_norm2_, s.labels.data(), s.runner_up.data(), s.status.data(), s.transposed.data(),
-                         bounds_sq);
+        const auto kernel = k_ == 2 ? kernels_.nearest_two : kernels_.nearest;
+        kernel(rows, m, d_, origin_.data(), centers_m2_.data(), norms_.data(), k_pad_, margin_coef_, max_norm2_,
+               s.labels.data(), s.runner_up.data(), s.status.data(), s.transposed.data(), bounds_sq);
     }
 
     // Row r of the kernel's last block, its label settled exactly where the kernel was unsure.

@@ -69,7 +69,7 @@ inline index_t partition_order(const label_t* labels, index_t m, index_t* order)
     for (index_t i = 0; i < m; ++i) left += labels[i] == 0;
     index_t at_left = 0, at_right = left;
     for (index_t i = 0; i < m; ++i) {
-        // Branch-free: write the row at both places, keep the one its label picks.
+        // The row's place picked by a select, not a branch: labels are close to random.
         const bool right = labels[i] != 0;
         order[right ? at_right : at_left] = i;
         at_right += right;

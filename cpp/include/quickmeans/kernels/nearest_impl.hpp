@@ -411,7 +411,7 @@ inline Kernels<double> kernels_f64() {
                            &center_block, &point_distances<double>, distance_rows(), &add_rows<double>,
                            &sparse_dots<double, std::int32_t>, &sparse_dots<double, std::int64_t>,
                            static_cast<index_t>(Lanes<double>::count), &gather_rows<double>,
-                          &nearest_two<double>, &add_rows_two<double>};
+                           &nearest_two<double>, &add_rows_two<double>};
 }
 
 }  // namespace QM_KERNEL_NS
