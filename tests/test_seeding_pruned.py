@@ -91,3 +91,29 @@ def test_wide_rows_give_the_reference_seeds(dtype) -> None:
     means = rng.uniform(-3, 3, (8, 301))
     X = (means[rng.randint(8, size=3000)] + rng.standard_normal((3000, 301))).astype(dtype)
     assert_seeds_equal_reference(X, 12, None, 0)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_a_chunk_without_potential_is_never_drawn(dtype) -> None:
+    # The draws find a target's chunk from the chunks' running sums, then sum that chunk
+    # again: a whole 2048-row chunk of zero weight leaves the running sum flat, and neither
+    # its rows nor its neighbours' must be drawn by mistake.
+    X = blobs(dtype)
+    w = np.ones(len(X))
+    w[2048:4096] = 0.0
+    for seed in range(3):
+        assert_seeds_equal_reference(X, 30, w, seed)
+        indices = quickmeans.kmeans_plusplus(X, 30, sample_weight=w, random_state=seed)[1]
+        assert not np.any((indices >= 2048) & (indices < 4096))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_seeds_do_not_depend_on_the_thread_count(dtype) -> None:
+    # Gains and potentials are summed per fixed chunk, the chunks in order.
+    from quickmeans._init import run_kmeans_plusplus
+
+    X = blobs(dtype)
+    one, two, eight = (run_kmeans_plusplus(X, 40, None, np.random.RandomState(0), threads)[1]
+                       for threads in (1, 2, 8))
+    np.testing.assert_array_equal(one, two)
+    np.testing.assert_array_equal(one, eight)

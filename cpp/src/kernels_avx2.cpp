@@ -11,7 +11,7 @@
 
 namespace quickmeans {
 KernelSet make_kernels_avx2() {
-    return KernelSet{"avx2", isa_avx2::kernels_f32(), isa_avx2::kernels_f64(), &isa_avx2::capped_sums,
+    return KernelSet{"avx2", isa_avx2::kernels_f32(), isa_avx2::kernels_f64(),
                      &isa_avx2::screen_f32, isa_avx2::screen_rows(), &isa_avx2::loosen_bounds};
 }
 }  // namespace quickmeans

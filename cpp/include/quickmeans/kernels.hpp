@@ -62,11 +62,6 @@ struct KernelSet {
     const char* name;
     Kernels<float> f32;
     Kernels<double> f64;
-    // k-means++ trial sums over the m rows of a chunk (row 0 is way 0): ways[r % 8] +=
-    // w[r] * min(closest[r], dist[r]) (w null: weight 1); bit r of improved
-    // ((m + 63) / 64 words) set where dist[r] < closest[r].
-    void (*capped_sums)(const double* closest, const double* dist, const double* w, index_t m,
-                        double* ways, std::uint64_t* improved);
     // k-means++ screen of float32 rows listed by index (row r at x + r * d) against t
     // points, in groups of screen_rows (<= 32) rows: bit r of near[p * groups + g]
     // (groups = ceil(count / screen_rows)) is set unless the float32 squared distance

@@ -6,8 +6,10 @@
 //
 // Distances are exact (double) and computed by the SIMD point_distances kernel
 // (sparse rows: by the expansion, clipped at 0), all trials of a step in one pass
-// over X (dense rows: only those that can change a potential, seeding_pruned.hpp); potentials are summed per fixed chunk and the chunks in order, so the
-// choice does not depend on the thread count.
+// over X (dense rows: only those that can change a potential, seeding_pruned.hpp). A
+// trial's potential is the current one less its gain over the rows it improves; both are
+// summed per fixed chunk and the chunks in order, so the choice does not depend on the
+// thread count.
 #pragma once
 
 #include <algorithm>
@@ -26,17 +28,32 @@
 
 namespace quickmeans {
 
-// running + sum of w[i] * closest[i] for i in [begin, end), added one by one in order
-// (the sequence np.cumsum follows). A multiplication by 1.0 is exact, so the
-// unweighted loop gives the same sums.
-inline double weighted_sum_from(double running, const double* closest, const double* w, index_t begin,
-                                index_t end) {
+// Sum of w[i] * closest[i] for i in [begin, end), in order (w null: weight 1).
+inline double weighted_sum(const double* closest, const double* w, index_t begin, index_t end) {
+    double sum = 0.0;
     if (!w) {
-        for (index_t i = begin; i < end; ++i) running += closest[i];
-        return running;
+        for (index_t i = begin; i < end; ++i) sum += closest[i];
+        return sum;
     }
-    for (index_t i = begin; i < end; ++i) running += w[i] * closest[i];
-    return running;
+    for (index_t i = begin; i < end; ++i) sum += w[i] * closest[i];
+    return sum;
+}
+
+// A trial's gain over the m rows of a chunk (in row order): the sum of w[r] * (closest[r]
+// - dist[r]) where dist[r] < closest[r]; those rows' bits in improved ((m + 63) / 64
+// words, overwritten) and their distances, in row order, in taken (replaced).
+inline double chunk_gain(const double* closest, const double* dist, const double* w, index_t m,
+                         std::uint64_t* improved, std::vector<double>& taken) {
+    double gain = 0.0;
+    std::fill(improved, improved + (m + 63) / 64, std::uint64_t(0));
+    taken.clear();
+    for (index_t r = 0; r < m; ++r)
+        if (dist[r] < closest[r]) {
+            gain += (w ? w[r] : 1.0) * (closest[r] - dist[r]);
+            improved[r / 64] |= std::uint64_t(1) << (r % 64);
+            taken.push_back(dist[r]);
+        }
+    return gain;
 }
 
 // first: index of the first center; uniforms: (k - 1) x n_trials values.
@@ -47,17 +64,20 @@ void kmeans_plusplus(const View& x, const double* sample_weight, index_t k, inde
                      const RunControl& control) {
     const index_t n = x.n, d = x.d;
     const int threads = std::max(1, control.n_threads);
-    const KernelSet& kernel_set = active_kernels();
-    const Kernels<T>& kern = kernel_set.template get<T>();
+    const Kernels<T>& kern = active_kernels().template get<T>();
     const RangeSplit chunks = fixed_chunks(n, 2048);
     const index_t chunk_rows = chunks.end(0) - chunks.begin(0) + 1;
     const index_t words = (chunk_rows + 63) / 64;  // bits per chunk and trial
     const index_t slots = chunks.parts * n_trials;
     std::vector<double> closest(static_cast<size_t>(n));
     std::vector<label_t> labels(static_cast<size_t>(n), 0);  // the center closest[i] is from
-    std::vector<double> chunk_end_sum(static_cast<size_t>(chunks.parts));
-    std::vector<double> ways(static_cast<size_t>(slots * 8));
+    // The potential (sum of w * closest) of each chunk, and its running sum at each chunk's end.
+    std::vector<double> chunk_sum(static_cast<size_t>(chunks.parts)), chunk_end_sum(static_cast<size_t>(chunks.parts));
+    std::vector<double> gains(static_cast<size_t>(slots));
+    // Per chunk and trial: the rows the candidate improves (bits) and their distances to
+    // it (in row order), so the chosen trial's rows are updated without a distance.
     std::vector<std::uint64_t> improved(static_cast<size_t>(slots * words));
+    std::vector<std::vector<double>> taken(static_cast<size_t>(slots));
     std::vector<T> candidate_rows(static_cast<size_t>(n_trials * d));
     std::vector<double> norms2(static_cast<size_t>(n_trials));
     auto squared_norms = [&](const T* points, index_t t) {
@@ -65,18 +85,12 @@ void kmeans_plusplus(const View& x, const double* sample_weight, index_t k, inde
     };
     std::vector<index_t> candidates(static_cast<size_t>(n_trials));
     struct ThreadBuffers {
-        std::vector<double> dist, scratch, listed_dist;
-        std::vector<T> packed;
-        std::vector<index_t> listed;
+        std::vector<double> dist, scratch;
     };
     std::vector<ThreadBuffers> buffers(static_cast<size_t>(threads));
-    const index_t group = kern.distance_rows;
     for (ThreadBuffers& tb : buffers) {
         if (!std::is_same_v<View, DenseView<T>>) tb.dist.resize(static_cast<size_t>(n_trials * chunk_rows));
-        tb.scratch.resize(static_cast<size_t>(group * d));
-        tb.listed_dist.resize(static_cast<size_t>(group));
-        tb.packed.resize(static_cast<size_t>(group * d));
-        tb.listed.resize(static_cast<size_t>(group));
+        tb.scratch.resize(static_cast<size_t>(kern.distance_rows * d));
     }
 
     // closest = distance to the first center, every row.
@@ -86,38 +100,25 @@ void kmeans_plusplus(const View& x, const double* sample_weight, index_t k, inde
             const index_t b = chunks.begin(p), m = chunks.end(p) - b;
             ThreadBuffers& tb = buffers[static_cast<size_t>(thread_id())];
             distances_to_points(x, b, m, centers, norms2.data(), 1, closest.data() + b, m, tb.scratch.data());
+            chunk_sum[static_cast<size_t>(p)] = weighted_sum(closest.data(), sample_weight, b, b + m);
         });
     };
-    // closest = min(closest, distance to candidate `best`), only for the rows whose
-    // bit the trial pass set (the others cannot change): a pass over X becomes a
-    // pass over the rows the new center takes, in groups of the kernel's width.
+    // closest = distance to candidate `best` for the rows it improves (the trial pass kept
+    // their bits and distances; no other row changes); the potentials of the chunks it
+    // changes are summed again.
     auto update_closest = [&](index_t best, index_t c) {
-        const T* point = candidate_rows.data() + best * d;
-        const double norm2 = norms2[static_cast<size_t>(best)];
         parallel_for(chunks.parts, threads, [&](index_t p) {
-            const index_t b = chunks.begin(p);
-            ThreadBuffers& tb = buffers[static_cast<size_t>(thread_id())];
-            const std::uint64_t* bits = improved.data() + (p * n_trials + best) * words;
+            const index_t b = chunks.begin(p), slot = p * n_trials + best;
+            const std::uint64_t* bits = improved.data() + slot * words;
+            const double* dist = taken[static_cast<size_t>(slot)].data();
             index_t count = 0;
-            auto flush = [&]() {
-                listed_distances(x, tb.listed.data(), count, point, &norm2, tb.listed_dist.data(),
-                                 tb.packed.data(), tb.scratch.data());
-                for (index_t i = 0; i < count; ++i) {
-                    const size_t row = static_cast<size_t>(tb.listed[static_cast<size_t>(i)]);
-                    const double dist = tb.listed_dist[static_cast<size_t>(i)];
-                    if (dist < closest[row]) {
-                        closest[row] = dist;
-                        labels[row] = static_cast<label_t>(c);
-                    }
-                }
-                count = 0;
-            };
             for (index_t wi = 0; wi < words; ++wi)
                 for (std::uint64_t word = bits[wi]; word; word &= word - 1) {
-                    tb.listed[static_cast<size_t>(count++)] = b + wi * 64 + lowest_bit(word);
-                    if (count == group) flush();
+                    const size_t row = static_cast<size_t>(b + wi * 64 + lowest_bit(word));
+                    closest[row] = dist[count++];
+                    labels[row] = static_cast<label_t>(c);
                 }
-            if (count > 0) flush();
+            if (count > 0) chunk_sum[static_cast<size_t>(p)] = weighted_sum(closest.data(), sample_weight, b, chunks.end(p));
         });
     };
     // Dense rows skip the distances that cannot matter (seeding_pruned.hpp).
@@ -133,14 +134,14 @@ void kmeans_plusplus(const View& x, const double* sample_weight, index_t k, inde
     first_distances();
     for (index_t c = 1; c < k; ++c) {
         control.check_stop();
-        // Each candidate is the first sample whose cumulative potential (summed in
-        // sample order, as np.cumsum does) reaches its target. One serial pass keeps
-        // the running sum at each chunk's end; a target's chunk is then found by
-        // binary search and only that chunk is summed again, from its exact start.
+        // Each candidate is the first sample whose cumulative potential reaches its
+        // target. The cumulative potential at row i of chunk p is the running sum at the
+        // end of chunk p - 1 plus chunk p's own sum up to i (in row order): it never
+        // decreases and reaches the running sum at chunk p's end there, so a target's
+        // chunk is found by binary search and only that chunk is summed again.
         double running = 0.0;
         for (index_t p = 0; p < chunks.parts; ++p) {
-            running = weighted_sum_from(running, closest.data(), sample_weight, chunks.begin(p),
-                                        chunks.end(p));
+            running += chunk_sum[static_cast<size_t>(p)];
             chunk_end_sum[static_cast<size_t>(p)] = running;
         }
         const double total = running;
@@ -150,10 +151,12 @@ void kmeans_plusplus(const View& x, const double* sample_weight, index_t k, inde
                 std::lower_bound(chunk_end_sum.begin(), chunk_end_sum.end(), target) - chunk_end_sum.begin());
             index_t found = n - 1;
             if (p < chunks.parts) {
-                double sum = p == 0 ? 0.0 : chunk_end_sum[static_cast<size_t>(p - 1)];
+                const double before = p == 0 ? 0.0 : chunk_end_sum[static_cast<size_t>(p - 1)];
+                double sum = 0.0;
+                found = chunks.end(p) - 1;
                 for (index_t i = chunks.begin(p); i < chunks.end(p); ++i) {
                     sum += weight_of(sample_weight, i) * closest[static_cast<size_t>(i)];
-                    if (sum >= target) {
+                    if (before + sum >= target) {
                         found = i;
                         break;
                     }
@@ -164,12 +167,11 @@ void kmeans_plusplus(const View& x, const double* sample_weight, index_t k, inde
         for (index_t t = 0; t < n_trials; ++t)
             copy_row(x, candidates[static_cast<size_t>(t)], candidate_rows.data() + t * d);
         squared_norms(candidate_rows.data(), n_trials);
-        // All trials of this step in one pass over X: each chunk's potential per trial
-        // (in eight ways) and the rows each trial would take.
-        std::fill(ways.begin(), ways.end(), 0.0);
+        // All trials of this step in one pass over X: each chunk's gain per trial and the
+        // rows each trial would take.
         if constexpr (kDense) {
-            pruned->run(centers, c, candidate_rows.data(), closest.data(), labels.data(), ways.data(),
-                        improved.data(), threads);
+            pruned->run(centers, c, candidate_rows.data(), closest.data(), labels.data(), gains.data(),
+                        improved.data(), taken.data(), threads);
         } else parallel_for(chunks.parts, threads, [&](index_t p) {
             const index_t b = chunks.begin(p), m = chunks.end(p) - b;
             ThreadBuffers& tb = buffers[static_cast<size_t>(thread_id())];
@@ -178,18 +180,17 @@ void kmeans_plusplus(const View& x, const double* sample_weight, index_t k, inde
             const double* w = sample_weight ? sample_weight + b : nullptr;
             for (index_t t = 0; t < n_trials; ++t) {
                 const index_t slot = p * n_trials + t;
-                kernel_set.capped_sums(closest.data() + b, tb.dist.data() + t * m, w, m, ways.data() + slot * 8,
-                                       improved.data() + slot * words);
+                gains[static_cast<size_t>(slot)] = chunk_gain(closest.data() + b, tb.dist.data() + t * m, w, m,
+                                                               improved.data() + slot * words,
+                                                               taken[static_cast<size_t>(slot)]);
             }
         });
         index_t best = 0;
         double best_pot = 0.0;
         for (index_t t = 0; t < n_trials; ++t) {
-            double pot = 0.0;
-            for (index_t p = 0; p < chunks.parts; ++p) {
-                const double* v = ways.data() + (p * n_trials + t) * 8;
-                pot += ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
-            }
+            double gain = 0.0;
+            for (index_t p = 0; p < chunks.parts; ++p) gain += gains[static_cast<size_t>(p * n_trials + t)];
+            const double pot = total - gain;
             if (t == 0 || pot < best_pot) {
                 best_pot = pot;
                 best = t;

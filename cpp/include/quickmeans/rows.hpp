@@ -46,8 +46,9 @@ template <class T>
 void listed_distances(const DenseView<T>& x, const index_t* rows, index_t count, const T* point,
                       const double* point_norm2, double* out, T* packed, double* scratch) {
     (void)point_norm2;
-    for (index_t i = 0; i < count; ++i) std::copy(x.row(rows[i]), x.row(rows[i]) + x.d, packed + i * x.d);
-    active_kernels().template get<T>().point_distances(packed, count, x.d, point, 1, out, count, scratch);
+    const Kernels<T>& kern = active_kernels().template get<T>();
+    kern.gather_rows(x.data, x.d, rows, count, packed);
+    kern.point_distances(packed, count, x.d, point, 1, out, count, scratch);
 }
 
 // Rows index[0..count) of x, in that order, copied to out (count x d): a cluster's rows

@@ -1,18 +1,17 @@
-// The trial pass of k-means++ seeding on dense rows, with most distances skipped but
-// every potential the same, bit for bit, as when all of them are computed.
+// The trial pass of k-means++ seeding on dense rows, with most distances skipped.
 //
-// A trial's potential over a chunk sums, in row order, w * min(closest, dist) where dist
-// is the exact (double, point_distances) distance to the candidate. A row the candidate
-// cannot improve contributes closest whatever dist is, so dist is needed only where it
-// may be below closest, and exactly only where it is:
+// A trial's potential is the current one less its gain: the sum, over the rows the
+// candidate improves, of w * (closest - dist), where dist is the exact (double,
+// point_distances) distance to the candidate. So dist is needed only where it may be
+// below closest, and exactly only where it is:
 // - the triangle inequality (as in "exact accelerated k-means++"): if the row's closest
 //   center a has ||a - cand|| >= 2 ||x - a||, the candidate is no closer than a. One test
 //   per row against the nearest of the step's candidates to a skips all of them;
 // - for float32 rows, the others are screened by float32 distances (twice the lanes, no
 //   conversion): one above closest by more than its rounding bound proves the exact one
 //   is not below closest.
-// Only the rest get exact distances. A chunk where no candidate improves a row takes the
-// plain sum of closest, computed by the same kernel (capped_sums with dist = +inf).
+// Only the rest get exact distances. Each chunk's gains are summed in row order, so they
+// do not depend on the thread count.
 //
 // Rounding bounds (u = 2^-53, uf = 2^-24, computations of n terms off by at most
 // n u relative, plus an absolute underflow term): the exact kernel's distance E and a
@@ -49,7 +48,7 @@ public:
     // improved bits per chunk and trial).
     PrunedTrials(const DenseView<T>& x, const double* sample_weight, const RangeSplit& chunks,
                  index_t chunk_rows, index_t words, index_t n_trials, index_t k, int threads)
-        : x_(x), w_(sample_weight), chunks_(chunks), chunk_rows_(chunk_rows), words_(words),
+        : x_(x), w_(sample_weight), chunks_(chunks), words_(words),
           n_trials_(n_trials), kernel_set_(active_kernels()), kern_(kernel_set_.template get<T>()),
           min_gap_(static_cast<size_t>(k)), buffers_(static_cast<size_t>(threads)) {
         const double d = static_cast<double>(x.d);
@@ -68,24 +67,23 @@ public:
             b.rows.resize(static_cast<size_t>(chunk_rows));
             b.thresholds.resize(static_cast<size_t>(chunk_rows));
             b.near.resize(static_cast<size_t>(n_trials * (chunk_rows / kernel_set_.screen_rows + 1)));
-            b.dist.assign(static_cast<size_t>(n_trials * chunk_rows), kInf);
-            b.all_inf.assign(static_cast<size_t>(chunk_rows), kInf);
             b.listed.resize(static_cast<size_t>(group));
             b.listed_dist.resize(static_cast<size_t>(group * n_trials));
             b.packed.resize(static_cast<size_t>(group * x.d));
             b.scratch.resize(static_cast<size_t>(group * x.d));
             b.screen_scratch.resize(static_cast<size_t>(kernel_set_.screen_rows * x.d));
-            b.improves.resize(static_cast<size_t>(n_trials));
-            b.bits.resize(static_cast<size_t>(words));
         }
     }
 
-    // One step: for each chunk p and trial t, ways[(p * n_trials + t) * 8 ..] += the way
-    // sums of w * min(closest, dist to candidate t) and improved bits where it is below
-    // closest, exactly as capped_sums over all exact distances gives them. labels[i]: the
-    // index (among the n_centers in `centers`) of a center at distance closest[i].
+    // One step: for each chunk p and trial t (slot p * n_trials + t), gains[slot] = the
+    // sum, in row order, of w * (closest - dist) over the rows where the exact distance
+    // dist to candidate t is below closest; those rows' bits in improved (words per slot)
+    // and their distances, in row order, in taken[slot].
+    // labels[i]: the index (among the n_centers in `centers`) of a center at distance
+    // closest[i].
     void run(const T* centers, index_t n_centers, const T* candidates, const double* closest,
-             const label_t* labels, double* ways, std::uint64_t* improved, int threads) {
+             const label_t* labels, double* gains, std::uint64_t* improved, std::vector<double>* taken,
+             int threads) {
         const index_t d = x_.d;
         parallel_for((n_centers + 63) / 64, threads, [&](index_t block) {
             const index_t stop = std::min(n_centers, (block + 1) * 64);
@@ -97,7 +95,8 @@ public:
             }
         });
         parallel_for(chunks_.parts, threads, [&](index_t p) {
-            chunk(p, candidates, closest, labels, ways, improved, buffers_[static_cast<size_t>(thread_id())]);
+            chunk(p, candidates, closest, labels, gains + p * n_trials_, improved + p * n_trials_ * words_,
+                  taken + p * n_trials_, buffers_[static_cast<size_t>(thread_id())]);
         });
     }
 
@@ -108,41 +107,45 @@ private:
         std::vector<index_t> rows;          // rows the triangle test keeps
         std::vector<float> thresholds;      // their screen thresholds
         std::vector<std::uint32_t> near;    // the screen's bits: n_trials x groups of kept rows
-        std::vector<double> dist;           // n_trials x chunk_rows, +inf where not computed
-        std::vector<double> all_inf;        // chunk_rows of +inf
         std::vector<index_t> listed;        // a group of rows for the exact kernel
         std::vector<double> listed_dist;
         std::vector<T> packed;
         std::vector<double> scratch;
         std::vector<float> screen_scratch;
-        std::vector<unsigned char> improves;  // per trial: some row improved
-        std::vector<std::uint64_t> bits;      // unused improved bits of the plain sum
     };
 
-    // Exact distances of the `count` rows in b.listed to `t` candidates from `first`,
-    // into b.dist (rows relative to `begin`); marks trials that improve a row.
+    // Exact distances of the `count` rows in b.listed (in increasing order, from the
+    // chunk at `begin`) to `t` candidates from `first`, trials t0..t0 + t: adds the gains
+    // of the rows they improve, sets those rows' bits and appends their distances.
     void exact(Buffers& b, index_t count, const T* first, index_t t0, index_t t, index_t begin,
-               const double* closest) {
+               const double* closest, double* gains, std::uint64_t* improved, std::vector<double>* taken) {
         const index_t d = x_.d;
-        for (index_t i = 0; i < count; ++i) {
-            const T* row = x_.row(b.listed[static_cast<size_t>(i)]);
-            std::copy(row, row + d, b.packed.data() + i * d);
-        }
+        kern_.gather_rows(x_.data, d, b.listed.data(), count, b.packed.data());
         kern_.point_distances(b.packed.data(), count, d, first, t, b.listed_dist.data(), count, b.scratch.data());
-        for (index_t q = 0; q < t; ++q)
+        for (index_t q = 0; q < t; ++q) {
+            double gain = gains[t0 + q];
+            std::uint64_t* bits = improved + (t0 + q) * words_;
             for (index_t i = 0; i < count; ++i) {
                 const index_t row = b.listed[static_cast<size_t>(i)];
                 const double e = b.listed_dist[static_cast<size_t>(q * count + i)];
-                b.dist[static_cast<size_t>((t0 + q) * chunk_rows_ + row - begin)] = e;
-                if (e < closest[row]) b.improves[static_cast<size_t>(t0 + q)] = 1;
+                if (e < closest[row]) {
+                    gain += (w_ ? w_[row] : 1.0) * (closest[row] - e);
+                    bits[(row - begin) / 64] |= std::uint64_t(1) << ((row - begin) % 64);
+                    taken[t0 + q].push_back(e);
+                }
             }
+            gains[t0 + q] = gain;
+        }
     }
 
-    void chunk(index_t p, const T* candidates, const double* closest, const label_t* labels, double* ways,
-               std::uint64_t* improved, Buffers& b) {
+    // gains, improved, taken: this chunk's slots.
+    void chunk(index_t p, const T* candidates, const double* closest, const label_t* labels, double* gains,
+               std::uint64_t* improved, std::vector<double>* taken, Buffers& b) {
         const index_t begin = chunks_.begin(p), m = chunks_.end(p) - begin, d = x_.d;
         const index_t group = kern_.distance_rows;
-        std::fill(b.improves.begin(), b.improves.end(), 0);
+        std::fill(gains, gains + n_trials_, 0.0);
+        std::fill(improved, improved + n_trials_ * words_, std::uint64_t(0));
+        for (index_t t = 0; t < n_trials_; ++t) taken[t].clear();
         // Rows the triangle test keeps (branch-free: about half are kept, at random). The
         // screen reads them by index, which the hardware prefetcher does not follow well:
         // short rows are fetched here (a chunk of them fits in L2).
@@ -168,8 +171,8 @@ private:
                 kept += keep;
             }
         }
-        // Exact distances where needed, into b.dist: f(t, row) for each (trial, row) the
-        // screen leaves (for float64 rows: every kept row and trial).
+        // Exact distances where needed: each (trial, row) the screen leaves (for float64
+        // rows: every kept row and trial).
         const index_t screen_group = kernel_set_.screen_rows;
         const index_t groups = (kept + screen_group - 1) / screen_group;
         auto for_each_near = [&](index_t t, auto&& f) {
@@ -187,47 +190,25 @@ private:
                 for_each_near(t, [&](index_t row) {
                     b.listed[static_cast<size_t>(count++)] = row;
                     if (count == group) {
-                        exact(b, count, candidates + t * d, t, 1, begin, closest);
+                        exact(b, count, candidates + t * d, t, 1, begin, closest, gains, improved, taken);
                         count = 0;
                     }
                 });
-                if (count > 0) exact(b, count, candidates + t * d, t, 1, begin, closest);
+                if (count > 0) exact(b, count, candidates + t * d, t, 1, begin, closest, gains, improved, taken);
             }
         } else {
             for (index_t i = 0; i < kept; i += group) {
                 const index_t count = std::min(group, kept - i);
                 std::copy(b.rows.begin() + i, b.rows.begin() + i + count, b.listed.begin());
-                exact(b, count, candidates, 0, n_trials_, begin, closest);
+                exact(b, count, candidates, 0, n_trials_, begin, closest, gains, improved, taken);
             }
-        }
-
-        const double* w = w_ ? w_ + begin : nullptr;
-        bool have_plain = false;
-        double plain[8];
-        for (index_t t = 0; t < n_trials_; ++t) {
-            const index_t slot = p * n_trials_ + t;
-            double* dist = b.dist.data() + t * chunk_rows_;
-            if (b.improves[static_cast<size_t>(t)]) {
-                kernel_set_.capped_sums(closest + begin, dist, w, m, ways + slot * 8, improved + slot * words_);
-            } else {
-                if (!have_plain) {
-                    std::fill(plain, plain + 8, 0.0);
-                    kernel_set_.capped_sums(closest + begin, b.all_inf.data(), w, m, plain, b.bits.data());
-                    have_plain = true;
-                }
-                std::copy(plain, plain + 8, ways + slot * 8);
-                std::fill(improved + slot * words_, improved + (slot + 1) * words_, std::uint64_t(0));
-            }
-            // Back to +inf for the next step.
-            if (screen_) for_each_near(t, [&](index_t row) { dist[row - begin] = kInf; });
-            else for (index_t i = 0; i < kept; ++i) dist[b.rows[static_cast<size_t>(i)] - begin] = kInf;
         }
     }
 
     DenseView<T> x_;
     const double* w_;
     RangeSplit chunks_;
-    index_t chunk_rows_, words_, n_trials_;
+    index_t words_, n_trials_;
     const KernelSet& kernel_set_;
     const Kernels<T>& kern_;
     std::vector<double> min_gap_;  // per center: squared distance to the nearest candidate
