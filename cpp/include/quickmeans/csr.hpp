@@ -165,13 +165,4 @@ void distances_to_points(const CsrView<T, I>& x, index_t b, index_t m, const T* 
             out[p * stride + r] = expanded_distance(x, b + r, points + p * x.d, point_norms2[p]);
 }
 
-// The same for listed rows (count of them) to one point: out[i] for rows[i].
-template <class T, class I>
-void listed_distances(const CsrView<T, I>& x, const index_t* rows, index_t count, const T* point,
-                      const double* point_norm2, double* out, T* packed, double* scratch) {
-    (void)packed;
-    (void)scratch;
-    for (index_t i = 0; i < count; ++i) out[i] = expanded_distance(x, rows[i], point, point_norm2[0]);
-}
-
 }  // namespace quickmeans

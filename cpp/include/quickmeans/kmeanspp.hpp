@@ -48,11 +48,7 @@ inline double chunk_gain(const double* closest, const double* dist, const double
     std::fill(improved, improved + (m + 63) / 64, std::uint64_t(0));
     taken.clear();
     for (index_t r = 0; r < m; ++r)
-        if (dist[r] < closest[r]) {
-            gain += (w ? w[r] : 1.0) * (closest[r] - dist[r]);
-            improved[r / 64] |= std::uint64_t(1) << (r % 64);
-            taken.push_back(dist[r]);
-        }
+        if (dist[r] < closest[r]) record_improvement(r, closest[r], dist[r], weight_of(w, r), gain, improved, taken);
     return gain;
 }
 

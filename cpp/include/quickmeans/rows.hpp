@@ -39,18 +39,6 @@ void distances_to_points(const DenseView<T>& x, index_t b, index_t m, const T* p
     active_kernels().template get<T>().point_distances(x.row(b), m, x.d, points, t, out, stride, scratch);
 }
 
-// Exact squared distances of the listed rows (count <= distance_rows) to one point:
-// out[i] for rows[i]. The rows are packed into `packed` (count x d) and go through the
-// same kernel, so each equals the distance computed in place.
-template <class T>
-void listed_distances(const DenseView<T>& x, const index_t* rows, index_t count, const T* point,
-                      const double* point_norm2, double* out, T* packed, double* scratch) {
-    (void)point_norm2;
-    const Kernels<T>& kern = active_kernels().template get<T>();
-    kern.gather_rows(x.data, x.d, rows, count, packed);
-    kern.point_distances(packed, count, x.d, point, 1, out, count, scratch);
-}
-
 // Rows index[0..count) of x, in that order, copied to out (count x d): a cluster's rows
 // gathered for the kernels, which read contiguous rows. Each index must be in [0, x.n).
 template <class T>

@@ -41,6 +41,16 @@
 
 namespace quickmeans {
 
+// Row r of a chunk is closer (at dist) to a trial's candidate than to its center (at
+// closest), weight w: adds its gain, sets its bit and appends its distance. Both the dense
+// and the sparse trial passes record improvements, in row order, through this.
+inline void record_improvement(index_t r, double closest, double dist, double w, double& gain,
+                               std::uint64_t* improved, std::vector<double>& taken) {
+    gain += w * (closest - dist);
+    improved[r / 64] |= std::uint64_t(1) << (r % 64);
+    taken.push_back(dist);
+}
+
 template <class T>
 class PrunedTrials {
 public:
@@ -128,11 +138,8 @@ private:
             for (index_t i = 0; i < count; ++i) {
                 const index_t row = b.listed[static_cast<size_t>(i)];
                 const double e = b.listed_dist[static_cast<size_t>(q * count + i)];
-                if (e < closest[row]) {
-                    gain += (w_ ? w_[row] : 1.0) * (closest[row] - e);
-                    bits[(row - begin) / 64] |= std::uint64_t(1) << ((row - begin) % 64);
-                    taken[t0 + q].push_back(e);
-                }
+                if (e < closest[row])
+                    record_improvement(row - begin, closest[row], e, weight_of(w_, row), gain, bits, taken[t0 + q]);
             }
             gains[t0 + q] = gain;
         }
