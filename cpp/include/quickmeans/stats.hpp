@@ -2,6 +2,7 @@
 // (numpy's isfinite/var would allocate arrays as large as X).
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -34,39 +35,49 @@ bool all_finite(const T* data, index_t size, int n_threads,
 }
 
 // Mean over features of the (unweighted, population) variance of each feature:
-// scikit-learn's scale for `tol`. Two passes, chunk partials summed in order.
+// scikit-learn's scale for `tol`. One pass over X: each chunk's mean and squared
+// deviations from it are two passes over rows still in cache, and the chunks are merged
+// in order (Chan et al.'s update), so the result is the same for any thread count and as
+// accurate as two passes over all of X (no cancellation for data far from the origin).
 template <class T>
 double mean_feature_variance(const DenseView<T>& x, int n_threads) {
     const index_t n = x.n, d = x.d;
     if (n == 0 || d == 0) return 0.0;
-    const RangeSplit chunks = fixed_chunks(n);
-    std::vector<double> partial(static_cast<size_t>(chunks.parts * d), 0.0);
-    auto column_pass = [&](const std::vector<double>* mean) {
-        std::fill(partial.begin(), partial.end(), 0.0);
-        parallel_for(chunks.parts, n_threads, [&](index_t p) {
-            double* acc = partial.data() + p * d;
-            for (index_t i = chunks.begin(p); i < chunks.end(p); ++i) {
-                const T* xi = x.row(i);
-                if (mean) {
-                    for (index_t j = 0; j < d; ++j) {
-                        const double t = static_cast<double>(xi[j]) - (*mean)[static_cast<size_t>(j)];
-                        acc[j] += t * t;
-                    }
-                } else {
-                    for (index_t j = 0; j < d; ++j) acc[j] += static_cast<double>(xi[j]);
-                }
+    const RangeSplit chunks = fixed_chunks(n, std::max<index_t>(64, (index_t{1} << 15) / d));  // ~256 KB
+    std::vector<double> means(static_cast<size_t>(chunks.parts * d), 0.0);
+    std::vector<double> squares(static_cast<size_t>(chunks.parts * d), 0.0);
+    parallel_for(chunks.parts, n_threads, [&](index_t p) {
+        // Local sums: accumulating in `means` would share cache lines between threads.
+        std::vector<double> mean(static_cast<size_t>(d), 0.0), sq(static_cast<size_t>(d), 0.0);
+        const index_t begin = chunks.begin(p), end = chunks.end(p);
+        for (index_t i = begin; i < end; ++i) {
+            const T* xi = x.row(i);
+            for (index_t j = 0; j < d; ++j) mean[static_cast<size_t>(j)] += static_cast<double>(xi[j]);
+        }
+        for (double& v : mean) v /= static_cast<double>(end - begin);
+        for (index_t i = begin; i < end; ++i) {
+            const T* xi = x.row(i);
+            for (index_t j = 0; j < d; ++j) {
+                const double t = static_cast<double>(xi[j]) - mean[static_cast<size_t>(j)];
+                sq[static_cast<size_t>(j)] += t * t;
             }
-        });
-        std::vector<double> total(static_cast<size_t>(d), 0.0);
-        for (index_t p = 0; p < chunks.parts; ++p)
-            for (index_t j = 0; j < d; ++j) total[static_cast<size_t>(j)] += partial[static_cast<size_t>(p * d + j)];
-        for (double& v : total) v /= static_cast<double>(n);
-        return total;
-    };
-    const std::vector<double> mean = column_pass(nullptr);
-    const std::vector<double> var = column_pass(&mean);
+        }
+        std::copy(mean.begin(), mean.end(), means.begin() + p * d);
+        std::copy(sq.begin(), sq.end(), squares.begin() + p * d);
+    });
     double s = 0.0;
-    for (double v : var) s += v;
+    for (index_t j = 0; j < d; ++j) {
+        double mean = 0.0, sq = 0.0, count = 0.0;
+        for (index_t p = 0; p < chunks.parts; ++p) {
+            const double m = static_cast<double>(chunks.end(p) - chunks.begin(p));
+            const double delta = means[static_cast<size_t>(p * d + j)] - mean;
+            const double merged = count + m;
+            mean += delta * (m / merged);
+            sq += squares[static_cast<size_t>(p * d + j)] + delta * delta * (count * m / merged);
+            count = merged;
+        }
+        s += sq / static_cast<double>(n);
+    }
     return s / static_cast<double>(d);
 }
 

@@ -1,0 +1,30 @@
+"""mean_feature_variance (scikit-learn's scale for tol) against NumPy's np.var, the oracle."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from quickmeans import _core
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize(("n", "d", "offset"), [
+    (1, 4, 0.0), (7, 300, 1e8), (1000, 3, 0.0), (5000, 1, -3e4), (100_000, 5, 1e6),
+    (70_001, 9, 2.5)])
+def test_mean_feature_variance_equals_numpy(dtype, n, d, offset) -> None:
+    rng = np.random.default_rng(n + d)
+    X = (rng.normal(size=(n, d)) * rng.uniform(0.5, 3.0, size=d) + offset).astype(dtype)
+    before = X.copy()
+    expected = float(np.mean(np.var(X.astype(np.float64), axis=0)))
+    got = [_core.mean_feature_variance(X, threads) for threads in (1, 2, 8)]
+    # Data far from the origin: the chunks' merged deviations lose nothing to cancellation.
+    assert got[0] == pytest.approx(expected, rel=1e-11, abs=1e-300)
+    assert got[0] == got[1] == got[2]  # chunks merged in order: any thread count
+    np.testing.assert_array_equal(X, before)
+
+
+def test_mean_feature_variance_by_hand() -> None:
+    # Columns (0, 2, 4) and (1, 1, 1): variances 8/3 and 0, mean 4/3.
+    X = np.array([[0.0, 1.0], [2.0, 1.0], [4.0, 1.0]])
+    assert _core.mean_feature_variance(X, 2) == pytest.approx(4 / 3, rel=1e-15)
