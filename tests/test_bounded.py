@@ -1,7 +1,8 @@
 """The bound-based algorithms (Elkan, Hamerly) against Lloyd's run and the NumPy reference
 over long fits: their cluster sums are carried from iteration to iteration by the samples
-that moved (moving_sums.hpp), recomputed exactly every 8 iterations, after an empty cluster
-was relocated, when a cluster's weight nears zero, and before the centers are returned.
+that moved (moving_sums.hpp), recomputed exactly once n moves have been carried, after an
+empty cluster was relocated, when a cluster's weight nears zero, and before the centers are
+returned.
 Each case here crosses one of those paths.
 """
 
@@ -49,7 +50,7 @@ def test_long_overlapping_run_equals_lloyd_and_reference(algorithm, dtype) -> No
 
 @pytest.mark.parametrize("algorithm", BOUNDED)
 def test_tol_stop_between_refreshes_returns_exact_centers(algorithm) -> None:
-    # Stopping by tol at an iteration that is not a multiple of 8: the centers must be the
+    # Stopping by tol with carried (not exact) sums: the centers must be the
     # means of the final labels, as Lloyd's are, bit for bit in float64 here.
     X = make_blobs(3000, 4, 5, seed=2, spread=2.5)
     init = X[:25].copy()
