@@ -380,15 +380,7 @@ template <class T>
 void gather_rows(const T* x, index_t d, const index_t* rows, index_t count, T* out) {
     typedef typename Lanes<T>::V V;
     constexpr index_t L = Lanes<T>::count;
-    // The rows are scattered (those whose bounds failed): prefetched a few rows ahead, first
-    // and last byte (a row need not start a cache line), so the loads overlap.
-    constexpr index_t kAhead = 8;
     for (index_t q = 0; q < count; ++q) {
-        if (q + kAhead < count) {
-            const T* next = x + rows[q + kAhead] * d;
-            __builtin_prefetch(next);
-            __builtin_prefetch(next + d - 1);
-        }
         const T* src = x + rows[q] * d;
         T* dst = out + q * d;
         index_t j = 0;
