@@ -105,3 +105,25 @@ def test_float64_data_beyond_float32_range(algorithm) -> None:
     X = make_blobs(2000, 3, 4, seed=9, spread=1.5) * 1e30
     init = X[:12].copy()
     assert_same_as_lloyd(X, init, algorithm)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_hamerly_offsets_from_running_totals_equal_lloyd(dtype, threads) -> None:
+    # Hamerly keeps each bound as an offset from its center's running total of shifts
+    # (hamerly.hpp). Centers started in one corner travel far, so the totals grow well past
+    # the distances and the offsets go negative; rows repeated many times sit at distance
+    # 0 from their center; and the first iterations, where most rows fail, take the
+    # in-place scan rather than the gathered blocks. Lloyd's run all the same, offset from
+    # the origin by 1e4 so the float bounds round at a coarse scale.
+    rng = np.random.RandomState(11)
+    X = make_blobs(20_000, 4, 12, seed=11, spread=2.5)
+    X = np.concatenate([X, np.repeat(X[rng.choice(len(X), 40)], 50, axis=0)]) + 1e4
+    X = X.astype(dtype)
+    init = (X.min(axis=0) + rng.uniform(0, 0.5, (24, X.shape[1]))).astype(dtype)
+    expected = fit(X, init, "lloyd", threads=threads)
+    got = fit(X, init, "hamerly", threads=threads)
+    np.testing.assert_array_equal(got[1], expected[1])
+    assert got[3] == expected[3] > 10
+    rtol = 1e-12 if dtype == np.float64 else 1e-6
+    np.testing.assert_allclose(got[0], expected[0], rtol=rtol)

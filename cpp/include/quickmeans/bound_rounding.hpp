@@ -22,6 +22,20 @@ static inline float stored_lower(double v) {  // selects, not branches: vectoriz
     return v >= static_cast<double>(FLT_MIN) ? f : 0.0f;  // NaN: 0
 }
 
+// Hamerly's bounds are kept as offsets from per-center running totals (hamerly.hpp), which
+// may be negative: at least v (upper) or at most v (lower), for any sign. The slack is
+// added in double, so no float intermediate is subnormal; beyond float's range an upper
+// offset is at least -FLT_MAX (or +inf) and a lower one at most FLT_MAX (or -inf); NaN
+// stays NaN, which no test excludes. (Branch-free: the offsets' signs are close to random.)
+static inline float stored_offset_upper(double v) {
+    const double widened = v + __builtin_fabs(v) * 0x1p-21 + static_cast<double>(FLT_MIN);
+    return static_cast<float>(widened < -static_cast<double>(FLT_MAX) ? -static_cast<double>(FLT_MAX) : widened);
+}
+static inline float stored_offset_lower(double v) {
+    const double narrowed = v - __builtin_fabs(v) * 0x1p-21 - static_cast<double>(FLT_MIN);
+    return static_cast<float>(narrowed > static_cast<double>(FLT_MAX) ? static_cast<double>(FLT_MAX) : narrowed);
+}
+
 // Skip a distance only when the bound is clearly larger: the relative slack absorbs
 // the rounding of bounds kept over many iterations, and equality is never skipped,
 // so the lower index still wins exact ties.

@@ -5,6 +5,15 @@
 // other center; the samples that fail even with a tightened upper bound are gathered
 // into blocks and scanned by Lloyd's SIMD nearest-center kernel, which also returns
 // their new bounds. Memory is O(n): two floats per sample, rounded outwards.
+//
+// The bounds pass reads the bounds and writes none: loosening every sample's bounds by the
+// centers' shifts (a store of 8 bytes per sample per iteration, a third of the pass's
+// memory traffic) is replaced by per-center running totals. A sample of center a stores
+// its upper bound less upper_total_[a] (the sum of a's shifts so far) and its lower bound
+// plus lower_total_[a] (the sum of what Hamerly's rule takes off the lower bounds of a's
+// samples: the largest shift of the other centers); its bounds at any later iteration are
+// the stored values plus and less the totals then. The label changes only where the
+// bounds are rewritten, so this is the same bound as loosening step by step.
 #pragma once
 
 #include <algorithm>
@@ -29,6 +38,7 @@ public:
     HamerlyBounds(const DenseView<T>& x, index_t k, int n_threads)
         : x_(x), k_(k), nearest_(k, x.d, n_threads), upper_(static_cast<size_t>(x.n)),
           lower_(static_cast<size_t>(x.n)), half_min_(static_cast<size_t>(k)), shift_(static_cast<size_t>(k), 0.0),
+          upper_total_(static_cast<size_t>(k), 0.0), lower_total_(static_cast<size_t>(k), 0.0),
           tighten_(k >= kTightenFrom), gathered_(static_cast<size_t>(std::max(1, n_threads))) {
         for (Gathered& g : gathered_) g.resize(nearest_.block_rows(), x.d);
     }
@@ -50,17 +60,17 @@ public:
         for (index_t b = begin; b < end; b += nearest_.block_rows()) {
             const index_t m = std::min(nearest_.block_rows(), end - b);
             nearest_.assign_with_bounds(x_.row(b), m, labels + b, g.upper.data(), g.lower.data(), thread_id());
-            for (index_t r = 0; r < m; ++r) {
-                upper_[static_cast<size_t>(b + r)] = stored_upper(g.upper[static_cast<size_t>(r)]);
-                lower_[static_cast<size_t>(b + r)] = stored_lower(g.lower[static_cast<size_t>(r)]);
-            }
+            for (index_t r = 0; r < m; ++r)
+                store_bounds(b + r, labels[b + r], g.upper[static_cast<size_t>(r)], g.lower[static_cast<size_t>(r)]);
         }
     }
 
-    // Loosens each sample's bounds by the last center shifts, then reassigns the
-    // samples whose bounds no longer decide. In steps of kStep rows: one branch-free
-    // (vectorized) pass over the bounds lists the failed samples, which are then
-    // gathered into blocks for the kernel.
+    // Reassigns the samples whose bounds (loosened by the center shifts so far) no longer
+    // decide. In steps of kStep rows: one branch-free (vectorized) pass over the bounds
+    // lists the failed samples, which are then gathered into blocks for the kernel; in a
+    // step where most fail (the first iterations, while the centers move far), the kernel
+    // scans the step's rows where they lie instead, which also gives every one of them exact
+    // bounds (a sample whose bounds held keeps its label: the kernel finds the same).
     void assign_rows(index_t begin, index_t end, label_t* labels, Moves& moves) {
         Gathered& g = gathered_[static_cast<size_t>(thread_id())];
         g.count = 0;
@@ -69,11 +79,14 @@ public:
         const KernelSet& kernels = active_kernels();
         for (index_t b = begin; b < end; b += kStep) {
             const index_t m = std::min(kStep, end - b);
-            float* up = upper_.data() + b;
-            float* lo = lower_.data() + b;
-            const index_t failed = kernels.loosen_bounds(labels + b, m, k_, shift_.data(), half_min_.data(), largest_,
-                                                         runner_up_, top_, up, lo, g.failed.data(), b,
-                                                         g.failed_rows.data());
+            const index_t failed = kernels.test_bounds(labels + b, m, k_, upper_total_.data(), lower_total_.data(),
+                                                       half_min_.data(), upper_.data() + b, lower_.data() + b,
+                                                       g.failed.data(), b, g.failed_rows.data());
+            if (failed * kScanDenominator >= m * kScanNumerator) {
+                flush(g, labels, moves);  // rows before this step first: moves stay in row order
+                scan_in_place(b, m, labels, moves, g);
+                continue;
+            }
             // The count stays in a register (kept in g, each store to g.index could alias it).
             index_t count = g.count;
             index_t* index = g.index.data();
@@ -82,9 +95,10 @@ public:
                 if (tighten_) {
                     const label_t a = labels[i];
                     const double u = std::sqrt(squared_distance(x_.row(i), centers_ + a * d, d));
-                    up[i - b] = stored_upper(u);
-                    if (bound_excludes(u, std::max(half_min_[static_cast<size_t>(a)], static_cast<double>(lo[i - b]))))
-                        continue;
+                    upper_[static_cast<size_t>(i)] = stored_offset_upper(u - upper_total_[static_cast<size_t>(a)]);
+                    const double l = static_cast<double>(lower_[static_cast<size_t>(i)]) -
+                                     lower_total_[static_cast<size_t>(a)];
+                    if (bound_excludes(u, std::max(half_min_[static_cast<size_t>(a)], l))) continue;
                 }
                 index[count++] = i;
                 if (count == block) {
@@ -98,17 +112,24 @@ public:
         flush(g, labels, moves);
     }
 
+    // Adds the step's shifts to the running totals: each center's own shift to its upper
+    // total; to its lower total, the largest shift among the other centers (the runner-up
+    // shift for the center that moved most, the largest for the rest).
     void move_centers(const T* old_centers, const T* new_centers, const label_t*, int) {
         const index_t d = x_.d;
-        largest_ = 0;
+        index_t largest = 0;
         for (index_t c = 0; c < k_; ++c) {
             shift_[static_cast<size_t>(c)] = std::sqrt(squared_distance(old_centers + c * d, new_centers + c * d, d));
-            if (shift_[static_cast<size_t>(c)] > shift_[static_cast<size_t>(largest_)]) largest_ = static_cast<label_t>(c);
+            if (shift_[static_cast<size_t>(c)] > shift_[static_cast<size_t>(largest)]) largest = c;
         }
-        runner_up_ = 0.0;  // largest shift among the centers other than `largest_`
+        double runner_up = 0.0;
         for (index_t c = 0; c < k_; ++c)
-            if (c != largest_) runner_up_ = std::max(runner_up_, shift_[static_cast<size_t>(c)]);
-        top_ = shift_[static_cast<size_t>(largest_)];
+            if (c != largest) runner_up = std::max(runner_up, shift_[static_cast<size_t>(c)]);
+        const double top = shift_[static_cast<size_t>(largest)];
+        for (index_t c = 0; c < k_; ++c) {
+            upper_total_[static_cast<size_t>(c)] += shift_[static_cast<size_t>(c)];
+            lower_total_[static_cast<size_t>(c)] += c == largest ? runner_up : top;
+        }
     }
 
 private:
@@ -118,6 +139,10 @@ private:
     // on 1M x 8, k=16: tightening cost as much as the scans it saved).
     static constexpr index_t kTightenFrom = 32;
     static constexpr index_t kStep = 1024;
+    // A step is scanned in place when at least this fraction of its rows fail: gathering
+    // then copies most of the rows, scattered, where the scan reads them in order
+    // (1M x 8 f64, k=16: its first iterations fail on most rows).
+    static constexpr index_t kScanNumerator = 1, kScanDenominator = 2;
 
     // One thread's block of rows whose bounds failed, copied together for the kernel.
     struct Gathered {
@@ -137,22 +162,40 @@ private:
         }
     };
 
+    // Bounds u >= distance to center a and l <= distance to every other center, as of now.
+    void store_bounds(index_t i, label_t a, double u, double l) {
+        upper_[static_cast<size_t>(i)] = stored_offset_upper(u - upper_total_[static_cast<size_t>(a)]);
+        lower_[static_cast<size_t>(i)] = stored_offset_lower(l + lower_total_[static_cast<size_t>(a)]);
+    }
+
+    // Row i's new label (a move if it changed) and bounds from the kernel's r-th result.
+    void take_result(const Gathered& g, index_t r, index_t i, label_t* labels, Moves& moves) {
+        const label_t label = g.labels[static_cast<size_t>(r)];
+        if (label != labels[i]) {
+            moves.add(i, labels[i]);
+            labels[i] = label;
+        }
+        store_bounds(i, label, g.upper[static_cast<size_t>(r)], g.lower[static_cast<size_t>(r)]);
+    }
+
     void flush(Gathered& g, label_t* labels, Moves& moves) {
         if (g.count == 0) return;
         active_kernels().template get<T>().gather_rows(x_.row(0), x_.d, g.index.data(), g.count, g.rows.data());
         nearest_.assign_with_bounds(g.rows.data(), g.count, g.labels.data(), g.upper.data(), g.lower.data(),
                                     thread_id());
-        for (index_t r = 0; r < g.count; ++r) {
-            const index_t i = g.index[static_cast<size_t>(r)];
-            const label_t label = g.labels[static_cast<size_t>(r)];
-            if (label != labels[i]) {
-                moves.add(i, labels[i]);
-                labels[i] = label;
-            }
-            upper_[static_cast<size_t>(i)] = stored_upper(g.upper[static_cast<size_t>(r)]);
-            lower_[static_cast<size_t>(i)] = stored_lower(g.lower[static_cast<size_t>(r)]);
-        }
+        for (index_t r = 0; r < g.count; ++r) take_result(g, r, g.index[static_cast<size_t>(r)], labels, moves);
         g.count = 0;
+    }
+
+    // Rows [b, b + m) through the kernel where they lie, in blocks.
+    void scan_in_place(index_t b, index_t m, label_t* labels, Moves& moves, Gathered& g) {
+        const index_t block = nearest_.block_rows();
+        for (index_t s = b; s < b + m; s += block) {
+            const index_t count = std::min(block, b + m - s);
+            nearest_.assign_with_bounds(x_.row(s), count, g.labels.data(), g.upper.data(), g.lower.data(),
+                                        thread_id());
+            for (index_t r = 0; r < count; ++r) take_result(g, r, s + r, labels, moves);
+        }
     }
 
     DenseView<T> x_;
@@ -161,9 +204,8 @@ private:
     const T* centers_ = nullptr;
     std::vector<float> upper_, lower_;
     std::vector<double> half_min_, shift_;
+    std::vector<double> upper_total_, lower_total_;  // running totals per center, see the top
     bool tighten_;
-    label_t largest_ = 0;
-    double runner_up_ = 0.0, top_ = 0.0;
     std::vector<Gathered> gathered_;
 };
 

@@ -70,14 +70,14 @@ struct KernelSet {
     void (*screen_f32)(const float* x, const index_t* rows, index_t count, index_t d, const float* points,
                        index_t t, const float* thresholds, std::uint32_t* near, float* scratch);
     index_t screen_rows;
-    // Hamerly's bounds pass over m samples of k centers (bound_rounding.hpp's rounding and
-    // test): upper[r] += shift[labels[r]], lower[r] -= (labels[r] == largest ? runner_up :
-    // top); sample r fails unless upper[r] is clearly below max(lower[r], half_min[labels[r]]).
-    // Returns how many failed and lists them (first + r, in order) in failed_rows (m room);
-    // failed is m bytes of scratch.
-    index_t (*loosen_bounds)(const label_t* labels, index_t m, index_t k, const double* shift,
-                             const double* half_min, label_t largest, double runner_up, double top, float* upper,
-                             float* lower, unsigned char* failed, index_t first, index_t* failed_rows);
+    // Hamerly's bounds test over m samples of k centers, which reads and never writes the
+    // bounds (kept as offsets from per-center totals, see hamerly.hpp; bound_rounding.hpp's
+    // test): sample r of center a fails unless upper[r] + upper_total[a] is clearly below
+    // max(lower[r] - lower_total[a], half_min[a]). Returns how many failed and lists them
+    // (first + r, in order) in failed_rows (m room); failed is m bytes of scratch.
+    index_t (*test_bounds)(const label_t* labels, index_t m, index_t k, const double* upper_total,
+                           const double* lower_total, const double* half_min, const float* upper,
+                           const float* lower, unsigned char* failed, index_t first, index_t* failed_rows);
     template <class T>
     const Kernels<T>& get() const;
 };
