@@ -24,11 +24,15 @@ inline void test_bounds_pass(const label_t* __restrict labels, index_t m, const 
                              const double* __restrict lower_total, const double* __restrict half_min,
                              const float* __restrict upper, const float* __restrict lower,
                              unsigned char* __restrict failed) {
+    // Two centers: the totals in registers (loads under a select keep GCC from vectorizing).
+    const double up0 = upper_total[0], up1 = kTwo ? upper_total[1] : 0.0;
+    const double lo0 = lower_total[0], lo1 = kTwo ? lower_total[1] : 0.0;
+    const double half0 = half_min[0], half1 = kTwo ? half_min[1] : 0.0;
     for (index_t r = 0; r < m; ++r) {
         const label_t a = labels[r];
-        const double u = static_cast<double>(upper[r]) + (kTwo ? (a ? upper_total[1] : upper_total[0]) : upper_total[a]);
-        const double l = static_cast<double>(lower[r]) - (kTwo ? (a ? lower_total[1] : lower_total[0]) : lower_total[a]);
-        const double h = kTwo ? (a ? half_min[1] : half_min[0]) : half_min[a];
+        const double u = static_cast<double>(upper[r]) + (kTwo ? (a ? up1 : up0) : upper_total[a]);
+        const double l = static_cast<double>(lower[r]) - (kTwo ? (a ? lo1 : lo0) : lower_total[a]);
+        const double h = kTwo ? (a ? half1 : half0) : half_min[a];
         failed[r] = !bound_excludes(u, h > l ? h : l);
     }
 }
