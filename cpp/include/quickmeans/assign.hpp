@@ -98,13 +98,9 @@ public:
     void assign_with_bounds(const T* rows, index_t m, label_t* labels, double* upper, double* lower, int slot) {
         Scratch& s = scratch_[static_cast<size_t>(slot)];
         run_kernel(rows, m, s, s.bounds_sq.data());
-        // The bounds of every row (a loop without branches, so its square roots vectorize),
-        // then the labels, with the unsure rows settled and their bounds replaced.
-        const T* bounds_sq = s.bounds_sq.data();
-        for (index_t r = 0; r < m; ++r) {
-            upper[r] = std::sqrt(std::max(0.0, static_cast<double>(bounds_sq[2 * r])));
-            lower[r] = std::sqrt(std::max(0.0, static_cast<double>(bounds_sq[2 * r + 1])));
-        }
+        // The bounds of every row (vectorized, in the kernels), then the labels, with the
+        // unsure rows settled and their bounds replaced.
+        kernels_.root_bounds(s.bounds_sq.data(), m, upper, lower);
         for (index_t r = 0; r < m; ++r) {
             labels[r] = s.labels[static_cast<size_t>(r)];
             if (s.status[static_cast<size_t>(r)] == 0) continue;

@@ -49,6 +49,10 @@ struct Kernels {
     // Copies rows[q] of x (d values each) to out + q * d (q < count).
     void (*gather_rows)(const T* x, index_t d, const index_t* rows, index_t count, T* out);
 
+    // The bounds nearest() squared, as distances: upper[r] and lower[r] are the square
+    // roots (double) of bounds_sq[2r] and bounds_sq[2r + 1], negatives taken as 0.
+    void (*root_bounds)(const T* bounds_sq, index_t m, double* upper, double* lower);
+
     // For exactly two centers (kernels/two_centers_impl.hpp): nearest's contract, with
     // status kCertain or kTwoWay; and add_rows for labels in {0, 1} (the same sums to rounding).
     void (*nearest_two)(const T* x, index_t m, index_t d, const T* origin, const T* centers_m2,

@@ -389,6 +389,18 @@ void gather_rows(const T* x, index_t d, const index_t* rows, index_t count, T* o
     }
 }
 
+// In the kernels so that the square roots take the ISA's full vector width (compiled for
+// the baseline, this loop was 2 roots per instruction and a few percent of Hamerly's fit).
+template <class T>
+void root_bounds(const T* __restrict bounds_sq, index_t m, double* __restrict upper, double* __restrict lower) {
+    for (index_t r = 0; r < m; ++r) {
+        const double u = static_cast<double>(bounds_sq[2 * r]);
+        const double l = static_cast<double>(bounds_sq[2 * r + 1]);
+        upper[r] = __builtin_sqrt(u > 0.0 ? u : 0.0);
+        lower[r] = __builtin_sqrt(l > 0.0 ? l : 0.0);
+    }
+}
+
 }  // namespace QM_KERNEL_NS
 }  // namespace quickmeans
 
@@ -404,14 +416,14 @@ inline Kernels<float> kernels_f32() {
                           &center_block, &point_distances<float>, distance_rows(), &add_rows<float>,
                           &sparse_dots<float, std::int32_t>, &sparse_dots<float, std::int64_t>,
                           static_cast<index_t>(Lanes<double>::count), &gather_rows<float>,
-                          &nearest_two<float>, &add_rows_two<float>};
+                          &root_bounds<float>, &nearest_two<float>, &add_rows_two<float>};
 }
 inline Kernels<double> kernels_f64() {
     return Kernels<double>{&nearest<double>, static_cast<index_t>(Lanes<double>::count) * QM_ROW_VECS,
                            &center_block, &point_distances<double>, distance_rows(), &add_rows<double>,
                            &sparse_dots<double, std::int32_t>, &sparse_dots<double, std::int64_t>,
                            static_cast<index_t>(Lanes<double>::count), &gather_rows<double>,
-                           &nearest_two<double>, &add_rows_two<double>};
+                           &root_bounds<double>, &nearest_two<double>, &add_rows_two<double>};
 }
 
 }  // namespace QM_KERNEL_NS
