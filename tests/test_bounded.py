@@ -113,9 +113,8 @@ def test_hamerly_offsets_from_running_totals_equal_lloyd(dtype, threads) -> None
     # Hamerly keeps each bound as an offset from its center's running total of shifts
     # (hamerly.hpp). Centers started in one corner travel far, so the totals grow well past
     # the distances and the offsets go negative; rows repeated many times sit at distance
-    # 0 from their center; and the first iterations, where most rows fail, take the
-    # in-place scan rather than the gathered blocks. Lloyd's run all the same, offset from
-    # the origin by 1e4 so the float bounds round at a coarse scale.
+    # 0 from their center; and in the first iterations most rows fail. Lloyd's run all the
+    # same, offset from the origin by 1e4 so the float bounds round at a coarse scale.
     rng = np.random.RandomState(11)
     X = make_blobs(20_000, 4, 12, seed=11, spread=2.5)
     X = np.concatenate([X, np.repeat(X[rng.choice(len(X), 40)], 50, axis=0)]) + 1e4
