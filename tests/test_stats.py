@@ -11,7 +11,7 @@ from quickmeans import _core
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize(("n", "d", "offset"), [
     (1, 4, 0.0), (7, 300, 1e8), (1000, 3, 0.0), (5000, 1, -3e4), (100_000, 5, 1e6),
-    (70_001, 9, 2.5)])
+    (70_001, 9, 2.5), (5000, 600, -7.0)])
 def test_mean_feature_variance_equals_numpy(dtype, n, d, offset) -> None:
     rng = np.random.default_rng(n + d)
     X = (rng.normal(size=(n, d)) * rng.uniform(0.5, 3.0, size=d) + offset).astype(dtype)

@@ -34,50 +34,62 @@ bool all_finite(const T* data, index_t size, int n_threads,
     return true;
 }
 
+// Per-feature count, mean and sum of squared deviations of a set of rows, mergeable
+// (Chan et al.'s update): merging in a fixed order gives the same result for any threads.
+struct ColumnMoments {
+    double count = 0.0;
+    std::vector<double> mean, squares;
+    explicit ColumnMoments(index_t d) : mean(static_cast<size_t>(d), 0.0), squares(static_cast<size_t>(d), 0.0) {}
+    void merge(const ColumnMoments& other) {
+        if (other.count == 0.0) return;
+        const double merged = count + other.count;
+        for (size_t j = 0; j < mean.size(); ++j) {
+            const double delta = other.mean[j] - mean[j];
+            mean[j] += delta * (other.count / merged);
+            squares[j] += other.squares[j] + delta * delta * (count * other.count / merged);
+        }
+        count = merged;
+    }
+};
+
 // Mean over features of the (unweighted, population) variance of each feature:
 // scikit-learn's scale for `tol`. One pass over X: each chunk's mean and squared
-// deviations from it are two passes over rows still in cache, and the chunks are merged
-// in order (Chan et al.'s update), so the result is the same for any thread count and as
-// accurate as two passes over all of X (no cancellation for data far from the origin).
+// deviations from it are two passes over rows still in cache, merged into one of a fixed
+// number of groups of chunks, in order, and the groups merged in order: the same result for
+// any thread count, as accurate as two passes over all of X (no cancellation for data far
+// from the origin), and memory for the groups' moments only, whatever the size of X.
 template <class T>
 double mean_feature_variance(const DenseView<T>& x, int n_threads) {
     const index_t n = x.n, d = x.d;
     if (n == 0 || d == 0) return 0.0;
     const RangeSplit chunks = fixed_chunks(n, std::max<index_t>(64, (index_t{1} << 15) / d));  // ~256 KB
-    std::vector<double> means(static_cast<size_t>(chunks.parts * d), 0.0);
-    std::vector<double> squares(static_cast<size_t>(chunks.parts * d), 0.0);
-    parallel_for(chunks.parts, n_threads, [&](index_t p) {
-        // Local sums: accumulating in `means` would share cache lines between threads.
-        std::vector<double> mean(static_cast<size_t>(d), 0.0), sq(static_cast<size_t>(d), 0.0);
-        const index_t begin = chunks.begin(p), end = chunks.end(p);
-        for (index_t i = begin; i < end; ++i) {
-            const T* xi = x.row(i);
-            for (index_t j = 0; j < d; ++j) mean[static_cast<size_t>(j)] += static_cast<double>(xi[j]);
-        }
-        for (double& v : mean) v /= static_cast<double>(end - begin);
-        for (index_t i = begin; i < end; ++i) {
-            const T* xi = x.row(i);
-            for (index_t j = 0; j < d; ++j) {
-                const double t = static_cast<double>(xi[j]) - mean[static_cast<size_t>(j)];
-                sq[static_cast<size_t>(j)] += t * t;
+    const RangeSplit groups{chunks.parts, std::min<index_t>(chunks.parts, 64)};
+    std::vector<ColumnMoments> moments(static_cast<size_t>(groups.parts), ColumnMoments(d));
+    parallel_for(groups.parts, n_threads, [&](index_t g) {
+        ColumnMoments chunk(d);
+        for (index_t p = groups.begin(g); p < groups.end(g); ++p) {
+            const index_t begin = chunks.begin(p), end = chunks.end(p);
+            std::fill(chunk.mean.begin(), chunk.mean.end(), 0.0);
+            std::fill(chunk.squares.begin(), chunk.squares.end(), 0.0);
+            chunk.count = static_cast<double>(end - begin);
+            for (index_t i = begin; i < end; ++i) {
+                const T* xi = x.row(i);
+                for (index_t j = 0; j < d; ++j) chunk.mean[static_cast<size_t>(j)] += static_cast<double>(xi[j]);
             }
+            for (double& v : chunk.mean) v /= chunk.count;
+            for (index_t i = begin; i < end; ++i) {
+                const T* xi = x.row(i);
+                for (index_t j = 0; j < d; ++j) {
+                    const double t = static_cast<double>(xi[j]) - chunk.mean[static_cast<size_t>(j)];
+                    chunk.squares[static_cast<size_t>(j)] += t * t;
+                }
+            }
+            moments[static_cast<size_t>(g)].merge(chunk);
         }
-        std::copy(mean.begin(), mean.end(), means.begin() + p * d);
-        std::copy(sq.begin(), sq.end(), squares.begin() + p * d);
     });
+    for (index_t g = 1; g < groups.parts; ++g) moments[0].merge(moments[static_cast<size_t>(g)]);
     double s = 0.0;
-    for (index_t j = 0; j < d; ++j) {
-        double mean = 0.0, sq = 0.0, count = 0.0;
-        for (index_t p = 0; p < chunks.parts; ++p) {
-            const double m = static_cast<double>(chunks.end(p) - chunks.begin(p));
-            const double delta = means[static_cast<size_t>(p * d + j)] - mean;
-            const double merged = count + m;
-            mean += delta * (m / merged);
-            sq += squares[static_cast<size_t>(p * d + j)] + delta * delta * (count * m / merged);
-            count = merged;
-        }
-        s += sq / static_cast<double>(n);
-    }
+    for (double v : moments[0].squares) s += v / static_cast<double>(n);
     return s / static_cast<double>(d);
 }
 
