@@ -7,8 +7,8 @@
 // their new bounds. Memory is O(n): two floats per sample, rounded outwards.
 //
 // The bounds pass reads the bounds and writes none: loosening every sample's bounds by the
-// centers' shifts (a store of 8 bytes per sample per iteration, a third of the pass's
-// memory traffic) is replaced by per-center running totals. A sample of center a stores
+// centers' shifts (a store of 8 bytes per sample per iteration, 8 of the pass's 20 bytes
+// of memory traffic per sample) is replaced by per-center running totals. A sample of center a stores
 // its upper bound less upper_total_[a] (the sum of a's shifts so far) and its lower bound
 // plus lower_total_[a] (the sum of what Hamerly's rule takes off the lower bounds of a's
 // samples: the largest shift of the other centers); its bounds at any later iteration are

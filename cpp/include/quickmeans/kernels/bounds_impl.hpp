@@ -1,7 +1,7 @@
 // The bound-based algorithms' per-sample passes, compiled per instruction set like the
 // nearest-center kernel (see nearest_impl.hpp for the namespace rules): written as plain
 // loops over samples, which each ISA's compiler vectorizes (gathers of the per-center
-// shifts on AVX-512/AVX2). Outside the kernels these loops compile for the baseline ISA
+// totals on AVX-512/AVX2). Outside the kernels these loops compile for the baseline ISA
 // only, where the double/float conversions and gathers were a third of Hamerly's time.
 #ifndef QM_KERNEL_NS
 #error "define QM_KERNEL_NS before including this file"
