@@ -3,7 +3,9 @@
 Median of R timed calls of quickmeans' engine seeding and of sklearn.cluster.kmeans_plusplus
 on the same blobs (bench.cases.blobs), with all usable threads and with one thread each
 (threadpoolctl for scikit-learn, n_threads for quickmeans). Prints the times and ratios,
-and checks that both pick the same seeds.
+whether scikit-learn picks the same seeds (near ties may go either way, see below), and
+whether quickmeans picks the same seeds as quickmeans.reference, the NumPy oracle that
+computes every distance (~10 s; --no-reference skips it).
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ def main() -> None:
     parser.add_argument("--dtype", default="float32")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-sklearn", action="store_true", help="time quickmeans only")
+    parser.add_argument("--no-reference", action="store_true",
+                        help="skip the seeds' check against quickmeans.reference")
     args = parser.parse_args()
 
     from threadpoolctl import threadpool_limits
@@ -70,6 +74,13 @@ def main() -> None:
             # other way: the seeds can differ (quickmeans follows quickmeans.reference).
             line += f", sklearn {sk:.3f} s, ratio {sk / qm:.1f}x, same seeds as sklearn: {same}"
         print(line, flush=True)
+    if not args.no_reference:
+        from quickmeans import reference
+
+        expected = reference.kmeans_plusplus(X, args.k, random_state=np.random.RandomState(0),
+                                             n_local_trials=trials)[1]
+        same = all(np.array_equal(ours(t), expected) for t in (all_threads, 1))
+        print(f"same seeds as quickmeans.reference (every distance, NumPy): {same}")
 
 
 if __name__ == "__main__":
