@@ -47,7 +47,7 @@ FitSummary iterate_with_bounds(Bounds& bounds, const DenseView<T>& x, const doub
     bounds.set_centers(centers, threads);
     for (; iter < max_iter; ++iter) {
         control.check_stop();
-        const bool exact = sums.exact_due(iter);
+        const bool exact = sums.exact_due();
         parallel_for(slots.parts, threads, [&](index_t s) {
             Moves& moves = sums.moves(s);
             moves.clear();

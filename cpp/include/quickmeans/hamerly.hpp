@@ -8,8 +8,8 @@
 //
 // The bounds pass reads the bounds and writes none: loosening every sample's bounds by the
 // centers' shifts (a store of 8 bytes per sample per iteration, 8 of the pass's 20 bytes
-// of memory traffic per sample) is replaced by per-center running totals. A sample of center a stores
-// its upper bound less upper_total_[a] (the sum of a's shifts so far) and its lower bound
+// of memory traffic per sample) is replaced by per-center running totals. A sample of
+// center a stores its upper bound less upper_total_[a] (the sum of a's shifts so far) and its lower bound
 // plus lower_total_[a] (the sum of what Hamerly's rule takes off the lower bounds of a's
 // samples: the largest shift of the other centers); its bounds at any later iteration are
 // the stored values plus and less the totals then. The label changes only where the
@@ -90,7 +90,7 @@ public:
                 if (tighten_) {
                     const label_t a = labels[i];
                     const double u = std::sqrt(squared_distance(x_.row(i), centers_ + a * d, d));
-                    upper_[static_cast<size_t>(i)] = stored_offset_upper(u - upper_total_[static_cast<size_t>(a)]);
+                    store_upper(i, a, u);
                     const double l = static_cast<double>(lower_[static_cast<size_t>(i)]) -
                                      lower_total_[static_cast<size_t>(a)];
                     if (bound_excludes(u, std::max(half_min_[static_cast<size_t>(a)], l))) continue;
@@ -154,8 +154,11 @@ private:
     };
 
     // Bounds u >= distance to center a and l <= distance to every other center, as of now.
-    void store_bounds(index_t i, label_t a, double u, double l) {
+    void store_upper(index_t i, label_t a, double u) {
         upper_[static_cast<size_t>(i)] = stored_offset_upper(u - upper_total_[static_cast<size_t>(a)]);
+    }
+    void store_bounds(index_t i, label_t a, double u, double l) {
+        store_upper(i, a, u);
         lower_[static_cast<size_t>(i)] = stored_offset_lower(l + lower_total_[static_cast<size_t>(a)]);
     }
 

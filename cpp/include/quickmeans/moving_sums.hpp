@@ -44,8 +44,9 @@ public:
     const RangeSplit& slots() const { return slot_sums_.slots(); }
     Moves& moves(index_t slot) { return moves_[static_cast<size_t>(slot)]; }
 
-    // Whether this iteration's pass sums all rows (see add_slot) rather than the moves.
-    bool exact_due(int iter) const { return stale_ || iter == 0 || carried_ >= n_; }
+    // Whether this iteration's pass sums all rows (see add_slot) rather than the moves:
+    // the first pass too, since the sums start stale.
+    bool exact_due() const { return stale_ || carried_ >= n_; }
 
     // Per slot, right after its assignment (its moved rows still in cache): all its rows
     // summed (exact iterations), or else the changes its moves make, in row order.
