@@ -283,6 +283,68 @@ def test_near_ties_are_settled_exactly_in_float32() -> None:
     assert model.n_iter_ == 1
 
 
+def _at_every_simd_level(run):
+    from quickmeans import _core
+
+    original = _core.simd_level()
+    try:
+        for level in _core.simd_levels():
+            _core.set_simd_level(level)
+            yield level, run()
+    finally:
+        _core.set_simd_level(original)
+
+
+def test_float64_rows_that_float_scores_cannot_rank_are_still_exact() -> None:
+    # float64 rows are scored in float32 where that decides. These rows lie within 1e-6 of
+    # the bisector of centers 0 and 1, below the rounding of float32 scores (which order
+    # many of them wrongly), so most of each block is undecided in float32 and the engine
+    # scores it in float64; the labels must be the exact nearest centers all the same, for
+    # predict and for whole fits.
+    rng = np.random.RandomState(3)
+    centers = rng.randn(3, 3) * 3.0
+    centers[2] = centers[0] + 3.0  # off the bisector of the other two
+    normal = (centers[1] - centers[0]) / np.linalg.norm(centers[1] - centers[0])
+    along = rng.randn(3000, 3)
+    along -= np.outer(along @ normal, normal)
+    near_tie = (centers[0] + centers[1]) / 2 + along + np.outer(rng.uniform(-1e-6, 1e-6, 3000),
+                                                                normal)
+    blobs = centers[rng.randint(3, size=1000)] + rng.randn(1000, 3) * 0.3
+    X = np.vstack([near_tie, blobs])
+    expected_labels = ref.nearest_centers(X, centers)
+    assert 0.2 < np.mean(expected_labels[:3000] == 0) < 0.8  # both sides of the bisector
+    for algorithm in ("lloyd", "hamerly", "elkan"):
+        expected = ref.lloyd(X, centers, max_iter=3)
+        for level, (labels, model) in _at_every_simd_level(lambda: (
+                quickmeans.KMeans(3, init=centers, n_init=1).fit(centers).predict(X),
+                quickmeans.KMeans(3, init=centers, n_init=1, max_iter=3, tol=0,
+                                  algorithm=algorithm).fit(X))):
+            np.testing.assert_array_equal(labels, expected_labels, err_msg=level)
+            assert_same_run(model, expected, np.float64)
+
+
+@pytest.mark.parametrize("scale", [1e-25, 1e-19, 1e-12, 1e20, 1e40])
+def test_float64_data_beyond_float_range_is_exact(scale) -> None:
+    # Centers whose squared norms float32 cannot hold (or would hold as subnormals) are
+    # scored in float64; in between, rows far beyond float32's range among ordinary ones
+    # are undecided in float32 and settled exactly.
+    X = make_blobs(4000, 5, 7, seed=8, spread=1.5, dtype=np.float64) * scale
+    init = X[:7].copy()
+    if scale == 1e-12:
+        X[::50] *= 1e30  # rows whose squared norms overflow float32
+    expected = ref.lloyd(X, init, max_iter=5)
+    for algorithm in ("lloyd", "hamerly", "elkan"):
+        for level, (labels, model) in _at_every_simd_level(lambda: (
+                quickmeans.KMeans(7, init=init, n_init=1).fit(init).predict(X),
+                quickmeans.KMeans(7, init=init, n_init=1, max_iter=5, tol=0,
+                                  algorithm=algorithm).fit(X))):
+            np.testing.assert_array_equal(labels, ref.nearest_centers(X, init), err_msg=level)
+            np.testing.assert_array_equal(model.labels_, expected[1], err_msg=level)
+            assert model.n_iter_ == expected[3]
+            np.testing.assert_allclose(model.cluster_centers_, expected[0], rtol=1e-6,
+                                       atol=1e-8 * scale)
+
+
 def test_fit_can_be_interrupted() -> None:
     import _thread
     import threading

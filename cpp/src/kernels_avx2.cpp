@@ -12,6 +12,7 @@
 namespace quickmeans {
 KernelSet make_kernels_avx2() {
     return KernelSet{"avx2", isa_avx2::kernels_f32(), isa_avx2::kernels_f64(),
+                     &isa_avx2::nearest_narrowed,
                      &isa_avx2::screen_f32, isa_avx2::screen_rows(), &isa_avx2::test_bounds};
 }
 }  // namespace quickmeans

@@ -12,6 +12,7 @@
 namespace quickmeans {
 KernelSet make_kernels_avx512() {
     return KernelSet{"avx512", isa_avx512::kernels_f32(), isa_avx512::kernels_f64(),
+                     &isa_avx512::nearest_narrowed,
                      &isa_avx512::screen_f32, isa_avx512::screen_rows(), &isa_avx512::test_bounds};
 }
 }  // namespace quickmeans

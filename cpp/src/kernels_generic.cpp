@@ -12,6 +12,7 @@
 namespace quickmeans {
 KernelSet make_kernels_generic() {
     return KernelSet{"generic", isa_generic::kernels_f32(), isa_generic::kernels_f64(),
+                     &isa_generic::nearest_narrowed,
                      &isa_generic::screen_f32, isa_generic::screen_rows(), &isa_generic::test_bounds};
 }
 }  // namespace quickmeans

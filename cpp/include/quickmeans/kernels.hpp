@@ -66,6 +66,13 @@ struct KernelSet {
     const char* name;
     Kernels<float> f32;
     Kernels<double> f64;
+    // f64.nearest's contract for double rows scored in float (x - origin rounded to float
+    // once; centers_m2, norms, margin_coef, max_norm2 and scratch as f32.nearest takes
+    // them, with f32.group_rows and f32.center_block): twice the lanes per instruction.
+    void (*nearest_narrowed)(const double* x, index_t m, index_t d, const double* origin,
+                             const float* centers_m2, const float* norms, index_t k_pad, float margin_coef,
+                             float max_norm2, label_t* labels, label_t* runner_up, unsigned char* status,
+                             float* scratch, float* bounds_sq);
     // k-means++ screen of float32 rows listed by index (row r at x + r * d) against t
     // points, in groups of screen_rows (<= 32) rows: bit r of near[p * groups + g]
     // (groups = ceil(count / screen_rows)) is set unless the float32 squared distance

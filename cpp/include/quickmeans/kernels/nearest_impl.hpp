@@ -87,31 +87,33 @@ inline __attribute__((always_inline)) void transpose_block(typename Lanes<T>::V 
 }
 
 // Writes a group of G = L * R rows of x (L: lanes of U), less `origin` when one is given,
-// as U, feature-major into scratch (scratch[j * G + r]), zero-padded past `rows`. Full groups
-// go through L x L block transposes (after a converting load when U is wider than T); a
-// partial group, and features past the last full block, element by element.
+// as U, feature-major into scratch (scratch[j * G + r]), zero-padded past `rows`. The
+// origin is subtracted in T and the difference then converted to U: widened, or narrowed
+// (float scores of double rows: one rounding of x - origin, as for float rows). Full groups
+// go through L x L block transposes; a partial group, and features past the last full
+// block, element by element.
 template <class T, class U, int R>
 inline void transpose_group(const T* x, index_t rows, index_t d, const T* origin, U* scratch) {
     typedef typename Lanes<U>::V V;
-    typedef T Narrow __attribute__((vector_size(sizeof(T) * Lanes<U>::count)));
+    typedef T Wide __attribute__((vector_size(sizeof(T) * Lanes<U>::count)));
     constexpr int L = Lanes<U>::count;
     constexpr index_t G = static_cast<index_t>(L) * R;
     index_t j0 = 0;
     if (rows == G) {
         for (; j0 + L <= d; j0 += L) {
-            const V shift = origin ? __builtin_convertvector(load<Narrow>(origin + j0), V) : splat<V>(U(0));
+            const Wide shift = origin ? load<Wide>(origin + j0) : splat<Wide>(T(0));
             for (int v = 0; v < R; ++v) {
                 V block[L];
                 for (int r = 0; r < L; ++r)
-                    block[r] = __builtin_convertvector(load<Narrow>(x + (v * L + r) * d + j0), V) - shift;
+                    block[r] = __builtin_convertvector(load<Wide>(x + (v * L + r) * d + j0) - shift, V);
                 transpose_block<U>(block);
                 for (int c = 0; c < L; ++c) store(scratch + (j0 + c) * G + v * L, block[c]);
             }
         }
     }
     for (index_t j = j0; j < d; ++j) {
-        const U shift = origin ? static_cast<U>(origin[j]) : U(0);
-        for (index_t r = 0; r < rows; ++r) scratch[j * G + r] = static_cast<U>(x[r * d + j]) - shift;
+        const T shift = origin ? origin[j] : T(0);
+        for (index_t r = 0; r < rows; ++r) scratch[j * G + r] = static_cast<U>(x[r * d + j] - shift);
         for (index_t r = rows; r < G; ++r) scratch[j * G + r] = U(0);
     }
 }
@@ -172,9 +174,10 @@ __attribute__((noinline)) void score_tile_outlined(const T* scratch, index_t d, 
 // times -2, packed in tiles of CB (k_pad a multiple of CB, padding rows zero with
 // norm +inf); norms: their squared norms. scratch: d * group_rows values. With
 // kWide, the runner-up's index and the third-best score are tracked too, so a
-// two-way near tie needs only two exact distances.
-template <class T, bool kWide, int R, int CB>
-void nearest_impl(const T* x, index_t m, index_t d, const T* origin, const T* centers_m2, const T* norms,
+// two-way near tie needs only two exact distances. Rows are X, scores T (nearest_narrowed
+// scores double rows in float).
+template <class X, class T, bool kWide, int R, int CB>
+void nearest_impl(const X* x, index_t m, index_t d, const X* origin, const T* centers_m2, const T* norms,
                   index_t k_pad, T margin_coef, T max_norm2, label_t* labels, label_t* runner_up,
                   unsigned char* status, T* scratch, T* bounds_sq) {
     typedef typename Lanes<T>::V V;
@@ -186,7 +189,7 @@ void nearest_impl(const T* x, index_t m, index_t d, const T* origin, const T* ce
 
     for (index_t g = 0; g < m; g += G) {
         const index_t rows = m - g < G ? m - g : G;
-        transpose_group<T, T, R>(x + g * d, rows, d, origin, scratch);
+        transpose_group<X, T, R>(x + g * d, rows, d, origin, scratch);
 
         V xnorm[R], best[R], second[R], third[R];
         I index[R], index2[R];
@@ -254,18 +257,34 @@ void nearest_impl(const T* x, index_t m, index_t d, const T* origin, const T* ce
     }
 }
 
+template <class X, class T>
+void nearest_of(const X* x, index_t m, index_t d, const X* origin, const T* centers_m2, const T* norms,
+                index_t k_pad, T margin_coef, T max_norm2, label_t* labels, label_t* runner_up,
+                unsigned char* status, T* scratch, T* bounds_sq) {
+    if (d < kWideFeatures)
+        nearest_impl<X, T, false, QM_ROW_VECS, kNarrowCenterBlock>(x, m, d, origin, centers_m2, norms, k_pad,
+                                                                   margin_coef, max_norm2, labels, runner_up,
+                                                                   status, scratch, bounds_sq);
+    else
+        nearest_impl<X, T, true, QM_WIDE_ROW_VECS, kWideCenterBlock>(x, m, d, origin, centers_m2, norms, k_pad,
+                                                                     margin_coef, max_norm2, labels, runner_up,
+                                                                     status, scratch, bounds_sq);
+}
+
 template <class T>
 void nearest(const T* x, index_t m, index_t d, const T* origin, const T* centers_m2, const T* norms,
              index_t k_pad, T margin_coef, T max_norm2, label_t* labels, label_t* runner_up,
              unsigned char* status, T* scratch, T* bounds_sq) {
-    if (d < kWideFeatures)
-        nearest_impl<T, false, QM_ROW_VECS, kNarrowCenterBlock>(x, m, d, origin, centers_m2, norms, k_pad,
-                                                                margin_coef, max_norm2, labels, runner_up,
-                                                                status, scratch, bounds_sq);
-    else
-        nearest_impl<T, true, QM_WIDE_ROW_VECS, kWideCenterBlock>(x, m, d, origin, centers_m2, norms, k_pad,
-                                                                  margin_coef, max_norm2, labels, runner_up,
-                                                                  status, scratch, bounds_sq);
+    nearest_of<T, T>(x, m, d, origin, centers_m2, norms, k_pad, margin_coef, max_norm2, labels, runner_up, status,
+                     scratch, bounds_sq);
+}
+
+// Double rows scored in float (twice the lanes per instruction): the KernelSet's contract.
+inline void nearest_narrowed(const double* x, index_t m, index_t d, const double* origin, const float* centers_m2,
+                      const float* norms, index_t k_pad, float margin_coef, float max_norm2, label_t* labels,
+                      label_t* runner_up, unsigned char* status, float* scratch, float* bounds_sq) {
+    nearest_of<double, float>(x, m, d, origin, centers_m2, norms, k_pad, margin_coef, max_norm2, labels, runner_up,
+                              status, scratch, bounds_sq);
 }
 
 // Adds rows of unit weight to per-cluster sums (double) and counts. Only additions,
