@@ -315,7 +315,7 @@ def test_float64_rows_that_float_scores_cannot_rank_are_still_exact() -> None:
     assert 0.2 < np.mean(expected_labels[:3000] == 0) < 0.8  # both sides of the bisector
     for algorithm in ("lloyd", "hamerly", "elkan"):
         expected = ref.lloyd(X, centers, max_iter=3)
-        for level, (labels, model) in _at_every_simd_level(lambda: (
+        for level, (labels, model) in _at_every_simd_level(lambda algorithm=algorithm: (
                 quickmeans.KMeans(3, init=centers, n_init=1).fit(centers).predict(X),
                 quickmeans.KMeans(3, init=centers, n_init=1, max_iter=3, tol=0,
                                   algorithm=algorithm).fit(X))):
@@ -334,7 +334,7 @@ def test_float64_data_beyond_float_range_is_exact(scale) -> None:
         X[::50] *= 1e30  # rows whose squared norms overflow float32
     expected = ref.lloyd(X, init, max_iter=5)
     for algorithm in ("lloyd", "hamerly", "elkan"):
-        for level, (labels, model) in _at_every_simd_level(lambda: (
+        for level, (labels, model) in _at_every_simd_level(lambda algorithm=algorithm: (
                 quickmeans.KMeans(7, init=init, n_init=1).fit(init).predict(X),
                 quickmeans.KMeans(7, init=init, n_init=1, max_iter=5, tol=0,
                                   algorithm=algorithm).fit(X))):

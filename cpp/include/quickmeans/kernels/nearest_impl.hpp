@@ -281,8 +281,8 @@ void nearest(const T* x, index_t m, index_t d, const T* origin, const T* centers
 
 // Double rows scored in float (twice the lanes per instruction): the KernelSet's contract.
 inline void nearest_narrowed(const double* x, index_t m, index_t d, const double* origin, const float* centers_m2,
-                      const float* norms, index_t k_pad, float margin_coef, float max_norm2, label_t* labels,
-                      label_t* runner_up, unsigned char* status, float* scratch, float* bounds_sq) {
+                             const float* norms, index_t k_pad, float margin_coef, float max_norm2, label_t* labels,
+                             label_t* runner_up, unsigned char* status, float* scratch, float* bounds_sq) {
     nearest_of<double, float>(x, m, d, origin, centers_m2, norms, k_pad, margin_coef, max_norm2, labels, runner_up,
                               status, scratch, bounds_sq);
 }
