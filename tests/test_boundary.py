@@ -382,6 +382,65 @@ def test_take_rows_checks_out_and_copies_the_listed_rows() -> None:
         _core.take_rows(X, index, 1, out=frozen)
 
 
+@pytest.mark.parametrize("algorithm", ["lloyd", "elkan", "hamerly"])
+def test_fit_without_its_final_inertia_pass_is_the_same_fit(algorithm) -> None:
+    data = make_blobs(3000, 7, 5, seed=9, spread=3.0)
+    init = data[:5].copy()
+    full = _core.fit(data, None, init, algorithm, 50, 1e-6, 2)
+    bare = _core.fit(data, None, init, algorithm, 50, 1e-6, 2, None, False)
+    np.testing.assert_array_equal(bare[0], full[0])
+    np.testing.assert_array_equal(bare[1], full[1])
+    assert bare[3] == full[3]
+    assert np.isnan(bare[2]) and full[2] > 0
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("n_threads", [1, 2, 5])
+def test_split_rows_places_both_sides_and_sums_their_inertia(dtype, weighted, n_threads) -> None:
+    # More rows than one chunk of the engine (4096), a side boundary inside a chunk, a feature
+    # count past the last full vector: the copy is X[order] and each side's sum is NumPy's.
+    rng = np.random.RandomState(4)
+    data = rng.randn(9001, 19).astype(dtype) * 3 + 100
+    labels = (rng.rand(9001) < 0.4).astype(np.int32)
+    order, left = _core.partition_order(labels)
+    centers = rng.randn(2, 19).astype(dtype) + 100
+    w = rng.rand(9001) * 2 if weighted else None
+    out = np.empty_like(data)
+    sides = _core.split_rows(data, w, centers, order, left, n_threads, out)
+    np.testing.assert_array_equal(out, data[order])
+    expected = []
+    for side, rows in enumerate((order[:left], order[left:])):
+        diff = data[rows].astype(np.float64) - centers[side].astype(np.float64)
+        expected.append(float(np.sum((1.0 if w is None else w[rows]) * np.sum(diff**2, axis=1))))
+    np.testing.assert_allclose(sides, expected, rtol=1e-12)
+    assert _core.split_rows(data, w, centers, order, left, 1, np.empty_like(data)) == sides
+
+
+def test_split_rows_checks_every_extent() -> None:
+    order = np.arange(40, dtype=np.int64)[::-1].copy()
+    centers = X[:2].copy()
+    out = np.zeros_like(X)
+    with pytest.raises(IndexError, match="out of bounds"):
+        _core.split_rows(X, None, centers, np.full(40, 40, dtype=np.int64), 3, 1, out)
+    with pytest.raises(ValueError, match="order has 39 entries"):
+        _core.split_rows(X, None, centers, order[:39], 3, 1, out)
+    for left in (-1, 41):
+        with pytest.raises(ValueError, match=f"left={left} is outside"):
+            _core.split_rows(X, None, centers, order, left, 1, out)
+    with pytest.raises(ValueError, match="a split has 2 centers"):
+        _core.split_rows(X, None, X[:3].copy(), order, 3, 1, out)
+    with pytest.raises(ValueError, match="different numbers of features"):
+        _core.split_rows(X, None, np.zeros((2, 4)), order, 3, 1, out)
+    with pytest.raises(ValueError, match="cannot hold 40 rows"):
+        _core.split_rows(X, None, centers, order, 3, 1, np.zeros((39, 5)))
+    with pytest.raises(ValueError, match="overlaps X"):
+        _core.split_rows(X, None, centers, order, 3, 1, X)
+    with pytest.raises(ValueError, match=r"sample_weight of shape \(39,\) does not match"):
+        _core.split_rows(X, np.ones(39), centers, order, 3, 1, out)
+    assert np.all(out == 0)  # nothing written by a refused call
+
+
 @pytest.mark.parametrize(("weights", "total", "n", "uniforms", "message"), [
     (None, 0.0, 0, [0.5], "at least one row"),
     (np.ones(3), 0.0, 3, [0.5], "total weight must be positive"),

@@ -1,5 +1,5 @@
 // Dense X: fit, predict, transform, inertia, the map side of a Lloyd step (assign_sums) and
-// the split of a cluster's rows (partition_order, take_rows).
+// the split of a cluster's rows (partition_order, take_rows, split_rows).
 #include "common.hpp"
 
 #include "quickmeans/elkan.hpp"
@@ -12,7 +12,7 @@ namespace {
 template <class T>
 py::tuple fit_typed(const py::array& X, const py::object& sample_weight, const py::array& init,
                     const std::string& algorithm, std::int64_t max_iter_requested, double tol,
-                    std::int64_t n_threads, const py::object& on_iteration) {
+                    std::int64_t n_threads, const py::object& on_iteration, bool final_inertia) {
     const auto x = dense<T>(X, "X");
     const auto c0 = dense<T>(init, "init");
     check_centers(c0, x.n, x.d, "init");
@@ -25,6 +25,7 @@ py::tuple fit_typed(const py::array& X, const py::object& sample_weight, const p
     py::array_t<qm::label_t> labels(x.n);
     qm::FitSummary summary;
     qm::RunControl rc = control(n_threads, on_iteration);
+    rc.final_inertia = final_inertia;
     T* cp = centers.mutable_data();
     qm::label_t* lp = labels.mutable_data();
     if (algorithm == "lloyd") {
@@ -88,41 +89,72 @@ py::array transform_typed(const py::array& X, const py::array& centers, std::int
     return out;
 }
 
+// Row indices for the engine: 1-D, each in [0, n) of X's rows.
+const index_t* checked_rows(const py::array_t<std::int64_t, py::array::c_style>& index, index_t n, index_t d) {
+    if (index.ndim() != 1) throw py::value_error("index must be 1-D, got shape " + shape_of(index));
+    const std::int64_t* ip = index.data();
+    for (index_t q = 0; q < index.shape(0); ++q)
+        if (ip[q] < 0 || ip[q] >= n)
+            throw py::index_error("index " + std::to_string(ip[q]) + " is out of bounds for X of shape " +
+                                  shape_of(n, d));
+    static_assert(sizeof(std::int64_t) == sizeof(index_t), "row indices are passed as index_t");
+    return reinterpret_cast<const index_t*>(ip);
+}
+
+// `out` as the destination of `count` rows of x: its shape, dtype and layout, writeable, and
+// apart from X.
+template <class T>
+T* rows_out(const py::array& out, index_t count, const qm::DenseView<T>& x) {
+    const auto o = dense<T>(out, "out");
+    if (o.n != count || o.d != x.d)
+        throw py::value_error("out of shape " + shape_of(o.n, o.d) + " cannot hold " + std::to_string(count) +
+                              " rows of X of shape " + shape_of(x.n, x.d));
+    if (!out.writeable()) throw py::value_error("out is read-only");
+    const char* begin = static_cast<const char*>(out.data());
+    const char* xb = reinterpret_cast<const char*>(x.data);
+    const auto bytes = static_cast<size_t>(sizeof(T)) * static_cast<size_t>(count * x.d);
+    if (begin < xb + sizeof(T) * static_cast<size_t>(x.n * x.d) && xb < begin + bytes)
+        throw py::value_error("out overlaps X");
+    return static_cast<T*>(py::array(out).mutable_data());
+}
+
 // X[index] as a new C-contiguous array, or into `out` (every index checked against X's rows,
 // out's shape, dtype and layout against what is written).
 template <class T>
 py::array take_rows_typed(const py::array& X, const py::array_t<std::int64_t, py::array::c_style>& index,
                           std::int64_t n_threads_requested, const py::object& out) {
     const auto x = dense<T>(X, "X");
-    if (index.ndim() != 1) throw py::value_error("index must be 1-D, got shape " + shape_of(index));
+    const index_t* rows = checked_rows(index, x.n, x.d);
     const index_t count = index.shape(0);
-    const std::int64_t* ip = index.data();
-    for (index_t q = 0; q < count; ++q)
-        if (ip[q] < 0 || ip[q] >= x.n)
-            throw py::index_error("index " + std::to_string(ip[q]) + " is out of bounds for X of shape " +
-                                  shape_of(x.n, x.d));
-    static_assert(sizeof(std::int64_t) == sizeof(index_t), "row indices are passed as index_t");
-    py::array result;
-    if (out.is_none()) {
-        result = py::array_t<T>({count, x.d});
-    } else {
-        result = py::reinterpret_borrow<py::array>(out);
-        const auto o = dense<T>(result, "out");
-        if (o.n != count || o.d != x.d)
-            throw py::value_error("out of shape " + shape_of(o.n, o.d) + " cannot hold " + std::to_string(count) +
-                                  " rows of X of shape " + shape_of(x.n, x.d));
-        if (!result.writeable()) throw py::value_error("out is read-only");
-        const char* begin = static_cast<const char*>(result.data());
-        const char* xb = reinterpret_cast<const char*>(x.data);
-        const auto bytes = static_cast<size_t>(sizeof(T)) * static_cast<size_t>(count * x.d);
-        if (begin < xb + sizeof(T) * static_cast<size_t>(x.n * x.d) && xb < begin + bytes)
-            throw py::value_error("out overlaps X");
-    }
+    py::array result = out.is_none() ? py::array(py::array_t<T>({count, x.d})) : py::reinterpret_borrow<py::array>(out);
+    T* op = out.is_none() ? static_cast<T*>(result.mutable_data()) : rows_out<T>(result, count, x);
     const int n_threads = capped_threads(n_threads_requested);
-    T* op = static_cast<T*>(result.mutable_data());
-    const auto* rows = reinterpret_cast<const index_t*>(ip);
     without_gil([&] { qm::take_rows(x, rows, count, op, n_threads); });
     return result;
+}
+
+// A split's children: X's rows copied to out in `order` (the first `left` of label 0), and
+// (inertia of the label-0 side to centers[0], of the other side to centers[1]).
+template <class T>
+py::tuple split_rows_typed(const py::array& X, const py::object& sample_weight, const py::array& centers,
+                           const py::array_t<std::int64_t, py::array::c_style>& order, std::int64_t left,
+                           std::int64_t n_threads_requested, const py::array& out) {
+    const auto x = dense<T>(X, "X");
+    const auto c = dense<T>(centers, "centers");
+    check_centers(c, x.n, x.d, "centers");
+    if (c.n != 2) throw py::value_error("centers of shape " + shape_of(c.n, c.d) + ": a split has 2 centers");
+    const double* w = weights(sample_weight, x.n, x.d);
+    const index_t* rows = checked_rows(order, x.n, x.d);
+    if (order.shape(0) != x.n)
+        throw py::value_error("order has " + std::to_string(order.shape(0)) + " entries for X of shape " +
+                              shape_of(x.n, x.d));
+    if (left < 0 || left > x.n)
+        throw py::value_error("left=" + std::to_string(left) + " is outside [0, " + std::to_string(x.n) + "]");
+    T* op = rows_out<T>(out, x.n, x);
+    const int n_threads = capped_threads(n_threads_requested);
+    double sides[2] = {0.0, 0.0};
+    without_gil([&] { qm::split_rows(x, w, c.data, rows, left, op, sides, n_threads); });
+    return py::make_tuple(sides[0], sides[1]);
 }
 
 // (order, left): 0..m-1 with the label-0 rows first, each side in increasing order.
@@ -142,11 +174,13 @@ py::tuple partition_order(const py::array_t<qm::label_t, py::array::c_style>& la
 void register_dense(py::module_& m) {
     m.def("fit", [](const py::array& X, const py::object& sample_weight, const py::array& init,
                     const std::string& algorithm, std::int64_t max_iter, double tol, std::int64_t n_threads,
-                    const py::object& on_iteration) -> py::tuple {
-        QM_DISPATCH(X, fit_typed<float>(X, sample_weight, init, algorithm, max_iter, tol, n_threads, on_iteration),
-                    fit_typed<double>(X, sample_weight, init, algorithm, max_iter, tol, n_threads, on_iteration));
+                    const py::object& on_iteration, bool final_inertia) -> py::tuple {
+        QM_DISPATCH(X, fit_typed<float>(X, sample_weight, init, algorithm, max_iter, tol, n_threads, on_iteration,
+                                        final_inertia),
+                    fit_typed<double>(X, sample_weight, init, algorithm, max_iter, tol, n_threads, on_iteration,
+                                      final_inertia));
     }, py::arg("X"), py::arg("sample_weight"), py::arg("init"), py::arg("algorithm"), py::arg("max_iter"),
-       py::arg("tol"), py::arg("n_threads"), py::arg("on_iteration") = py::none());
+       py::arg("tol"), py::arg("n_threads"), py::arg("on_iteration") = py::none(), py::arg("final_inertia") = true);
 
     m.def("predict", [](const py::array& X, const py::array& centers, std::int64_t n_threads) -> py::tuple {
         QM_DISPATCH(X, predict_typed<float>(X, centers, n_threads), predict_typed<double>(X, centers, n_threads));
@@ -171,6 +205,14 @@ void register_dense(py::module_& m) {
     }, py::arg("X"), py::arg("index"), py::arg("n_threads"), py::arg("out") = py::none());
 
     m.def("partition_order", &partition_order, py::arg("labels"));
+
+    m.def("split_rows", [](const py::array& X, const py::object& sample_weight, const py::array& centers,
+                           const py::array_t<std::int64_t, py::array::c_style>& order, std::int64_t left,
+                           std::int64_t n_threads, const py::array& out) -> py::tuple {
+        QM_DISPATCH(X, split_rows_typed<float>(X, sample_weight, centers, order, left, n_threads, out),
+                    split_rows_typed<double>(X, sample_weight, centers, order, left, n_threads, out));
+    }, py::arg("X"), py::arg("sample_weight"), py::arg("centers"), py::arg("order"), py::arg("left"),
+       py::arg("n_threads"), py::arg("out"));
 
     m.def("transform", [](const py::array& X, const py::array& centers, std::int64_t n_threads) -> py::array {
         QM_DISPATCH(X, transform_typed<float>(X, centers, n_threads), transform_typed<double>(X, centers, n_threads));

@@ -9,6 +9,7 @@ next is the first one, in left-to-right order, with the highest score.
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Iterator
 from typing import Any, Callable
@@ -46,12 +47,15 @@ _BETTER_BY = 1e-6
 
 
 class _Node:
-    """A cluster of the hierarchy: its center, its samples while it is a leaf, its score."""
+    """A cluster of the hierarchy: its center, its samples while it is a leaf, its score and
+    inertia (the weighted squared distances of its samples to its center; None for the root)."""
 
-    def __init__(self, center: np.ndarray | None, cluster: Cluster | None, score: float) -> None:
+    def __init__(self, center: np.ndarray | None, cluster: Cluster | None, score: float,
+                 inertia: float | None = None) -> None:
         self.center = center
         self.cluster = cluster  # None once split: the children hold the samples
         self.score = score
+        self.inertia = inertia
         self.children: tuple[_Node, _Node] | None = None
 
     def leaves(self) -> Iterator[_Node]:
@@ -282,7 +286,11 @@ class BisectingKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Cluster
         del samples  # the working copies of X
         centers = np.ascontiguousarray(np.stack([leaf.center for leaf in leaves]),
                                        dtype=X.dtype)
-        inertia = _engine.inertia(X, weights, centers, labels, n_threads)
+        leaf_inertias = [leaf.inertia for leaf in leaves]
+        if any(value is None for value in leaf_inertias):  # the root alone (n_clusters=1)
+            inertia = _engine.inertia(X, weights, centers, labels, n_threads)
+        else:  # every leaf's own sum, from the split that made it: no pass over X
+            inertia = math.fsum(leaf_inertias)
         if not np.isfinite(inertia):
             raise ValueError(
                 f"The inertia overflows float64 ({inertia}): sample_weight times squared "
@@ -306,6 +314,9 @@ class BisectingKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Cluster
         algorithm = self.algorithm
         if algorithm == "auto":  # measured: bench/bisecting.py, 500k x 16 f32, k=100
             algorithm = "hamerly" if part.shape[0] >= 1024 else "lloyd"
+        # The split's inertia decides between runs only when there are several; a single run's
+        # comes, side by side, from the pass that places the children's rows (dense X).
+        final_inertia = params["n_init"] > 1 or not samples.dense
         best: tuple | None = None
         for _ in range(params["n_init"]):
             if isinstance(init, _MeanShiftedCallable):
@@ -317,7 +328,7 @@ class BisectingKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Cluster
                                   n_threads, None, "" if algorithm == "elkan" else ".")
             else:
                 run = _engine.fit(part, part_weights, start, algorithm, params["max_iter"],
-                                  params["tol"], n_threads, None)
+                                  params["tol"], n_threads, None, final_inertia)
             if best is None or run[2] < best[2] * (1 - _BETTER_BY):
                 best = run
         assert best is not None
@@ -327,26 +338,28 @@ class BisectingKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Cluster
             shown = centers - mean if mean is not None else centers
             print(f"New centroids from bisection: {shown}")
         del part, part_weights
-        children = samples.split(node.cluster, labels)
+        children, inertias = samples.split(node.cluster, labels, centers)
+        if inertias is None:
+            inertias = self._side_inertias(samples, children, centers, best[2], n_threads)
         if self.bisecting_strategy == "biggest_inertia":
-            scores = self._side_inertias(samples, children, centers, best[2], n_threads)
+            scores = list(inertias)
         else:
             left = int(np.count_nonzero(labels == 0))
             scores = [left, len(labels) - left]
         if node.center is None:  # the root, its mean not computed: that of its children
             sizes = np.array([[len(child.index)] for child in children], dtype=np.float64)
             node.center = ((sizes * centers).sum(axis=0) / sizes.sum()).astype(centers.dtype)
-        node.children = (_Node(centers[0], children[0], scores[0]),
-                         _Node(centers[1], children[1], scores[1]))
+        node.children = (_Node(centers[0], children[0], scores[0], inertias[0]),
+                         _Node(centers[1], children[1], scores[1], inertias[1]))
         node.cluster = None  # the children hold the samples now
 
     @staticmethod
     def _side_inertias(samples: ClusterRows, children: tuple[Cluster, Cluster],
                        centers: np.ndarray, total: float, n_threads: int) -> list[float]:
-        """Each side's weighted squared distances to its center. The engine's inertia of the
-        split (exact, against the final centers) is their sum, so only the smaller side is
-        summed and the other is the difference: a pass over at most half the cluster instead
-        of two over all of it."""
+        """Each side's weighted squared distances to its center, for sparse X (dense X gets
+        them from split_rows). The engine's inertia of the split (exact, against the final
+        centers) is their sum, so only the smaller side is summed and the other is the
+        difference: a pass over at most half the cluster instead of two over all of it."""
         sizes = [len(child.index) for child in children]  # children always have an index
         side = 0 if sizes[0] <= sizes[1] else 1
         small = 0.0

@@ -72,14 +72,17 @@ class ClusterRows:
         span = slice(cluster.lo, cluster.hi)
         return rows[span], None if w is None else w[span]
 
-    def split(self, cluster: Cluster, labels: np.ndarray) -> tuple[Cluster, Cluster]:
+    def split(self, cluster: Cluster, labels: np.ndarray, centers: np.ndarray
+              ) -> tuple[tuple[Cluster, Cluster], tuple[float, float] | None]:
         """The two children of a cluster whose samples got `labels` (0 or 1, in the order of
-        rows(cluster)); each child's samples keep their order in X."""
+        rows(cluster)), each child's samples keeping their order in X; and, for dense X, each
+        child's weighted squared distances to its center (centers[0], centers[1]), summed by
+        the engine as it copies the rows (None for sparse X)."""
         order, left = _core.partition_order(labels)
         index = order if cluster.index is None else cluster.index[order]
         sides = (index[:left], index[left:])  # views of one array
         if not self.dense:
-            return Cluster(sides[0]), Cluster(sides[1])
+            return (Cluster(sides[0]), Cluster(sides[1])), None
         target = 2 if cluster.copy == 1 else 1
         if self._rows[target] is None:
             self._rows[target] = np.empty(self.X.shape, dtype=self.X.dtype)
@@ -87,10 +90,11 @@ class ClusterRows:
                 self._weights[target] = np.empty(self.weights.shape, dtype=self.weights.dtype)
         rows, w = self.rows(cluster)
         span = slice(cluster.lo, cluster.hi)
-        _core.take_rows(rows, order, self.n_threads, out=self._rows[target][span])
+        inertias = _core.split_rows(rows, w, centers, order, left, self.n_threads,
+                                    self._rows[target][span])
         target_weights = self._weights[target]
         if w is not None and target_weights is not None:
             target_weights[span] = w[order]
         middle = cluster.lo + left
-        return (Cluster(sides[0], target, cluster.lo, middle),
-                Cluster(sides[1], target, middle, cluster.hi))
+        return ((Cluster(sides[0], target, cluster.lo, middle),
+                 Cluster(sides[1], target, middle, cluster.hi)), inertias)

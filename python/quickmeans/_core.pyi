@@ -16,6 +16,7 @@ def fit(
     tol: float,
     n_threads: int,
     on_iteration: Callable[[int, float], None] | None = None,
+    final_inertia: bool = True,
 ) -> tuple[FloatArray, npt.NDArray[np.int32], float, int]: ...
 def inverse_cdf_draws(
     sample_weight: npt.NDArray[np.float64] | None, total: float, n: int,
@@ -50,6 +51,10 @@ def partition_order(labels: npt.NDArray[np.int32]) -> tuple[npt.NDArray[np.int64
 def take_rows(
     X: FloatArray, index: npt.NDArray[np.int64], n_threads: int, out: FloatArray | None = None
 ) -> FloatArray: ...
+def split_rows(
+    X: FloatArray, sample_weight: npt.NDArray[np.float64] | None, centers: FloatArray,
+    order: npt.NDArray[np.int64], left: int, n_threads: int, out: FloatArray,
+) -> tuple[float, float]: ...
 def silhouette(
     X: FloatArray, labels: npt.NDArray[np.int32], n_clusters: int, n_threads: int
 ) -> float: ...

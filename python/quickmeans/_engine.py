@@ -26,11 +26,15 @@ _MAX_ITER_LIMIT = np.iinfo(np.int64).max
 
 
 def fit(X: Data, weights: np.ndarray | None, centers: np.ndarray, algorithm: str, max_iter: int,
-        tol: float, n_threads: int, on_iteration: Callable[[int, float], None] | None) -> tuple:
+        tol: float, n_threads: int, on_iteration: Callable[[int, float], None] | None,
+        final_inertia: bool = True) -> tuple:
+    """(centers, labels, inertia, n_iter). final_inertia=False spares dense X the closing
+    inertia pass (the inertia is then NaN); sparse X always gets it."""
     max_iter = min(int(max_iter), _MAX_ITER_LIMIT)
     parts = _csr(X)
     if parts is None:
-        return _core.fit(X, weights, centers, algorithm, max_iter, tol, n_threads, on_iteration)
+        return _core.fit(X, weights, centers, algorithm, max_iter, tol, n_threads, on_iteration,
+                         final_inertia)
     # Sparse rows: every algorithm runs Lloyd's iteration (the results are identical; the
     # bounds would save distance computations that cost O(nnz) here, not O(d)).
     return _core.fit_csr(*parts, weights, centers, max_iter, tol, n_threads, on_iteration)

@@ -81,7 +81,9 @@ FitSummary iterate_with_bounds(Bounds& bounds, const DenseView<T>& x, const doub
             bounds.assign_rows(slots.begin(s), slots.end(s), labels, sums.moves(s));
         });
     }
-    return FitSummary{inertia(x, sample_weight, centers, labels, threads), std::min(iter + 1, max_iter)};
+    return FitSummary{control.final_inertia ? inertia(x, sample_weight, centers, labels, threads)
+                                            : std::numeric_limits<double>::quiet_NaN(),
+                      std::min(iter + 1, max_iter)};
 }
 
 }  // namespace quickmeans

@@ -33,6 +33,9 @@ struct RunControl {
     int n_threads = 1;
     std::function<bool()> stop_requested;
     std::function<void(int iteration, double inertia)> on_iteration;
+    // Whether the fit ends with the inertia pass over X; without it FitSummary::inertia is
+    // NaN (BisectingKMeans sums each side's inertia in the pass that places its rows).
+    bool final_inertia = true;
 
     void check_stop() const {
         if (stop_requested && stop_requested()) throw Interrupted();
@@ -41,7 +44,7 @@ struct RunControl {
 
 // What a fit returns besides the centers and labels it writes in place.
 struct FitSummary {
-    double inertia = 0.0;
+    double inertia = 0.0;  // NaN unless RunControl::final_inertia
     int n_iter = 0;
 };
 

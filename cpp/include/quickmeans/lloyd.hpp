@@ -6,6 +6,7 @@
 #pragma once
 
 #include <algorithm>
+#include <limits>
 #include <vector>
 
 #include "quickmeans/assign.hpp"
@@ -99,7 +100,9 @@ FitSummary lloyd(const View& x, const double* sample_weight, T* centers, index_t
         if (shift <= tol) break;
     }
     if (!strict || relocated) assign_labels(x, centers, k, labels, threads);
-    return FitSummary{inertia(x, sample_weight, centers, labels, threads), std::min(iter + 1, max_iter)};
+    return FitSummary{control.final_inertia ? inertia(x, sample_weight, centers, labels, threads)
+                                            : std::numeric_limits<double>::quiet_NaN(),
+                      std::min(iter + 1, max_iter)};
 }
 
 }  // namespace quickmeans
