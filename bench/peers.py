@@ -173,6 +173,12 @@ class QuickMeansPeer(EstimatorPeer):
     def _estimator(self, k: int, **kw: Any) -> Any:
         return self._mod.KMeans(k, algorithm=self.algorithm, n_threads=self.threads, **kw)
 
+    def _fit_default(self, X: np.ndarray, k: int, seed: int) -> FitResult:
+        # The constructor's own algorithm ('auto'), as a user who changes one import gets it;
+        # the other cases time the algorithm the row names.
+        return _timed_estimator_fit(
+            self._mod.KMeans(k, n_init=1, random_state=seed, n_threads=self.threads), X)
+
     def plusplus_indices(self, X: np.ndarray, k: int, seed: int) -> np.ndarray | None:
         return np.asarray(self._mod.kmeans_plusplus(X, k, random_state=seed)[1])
 
