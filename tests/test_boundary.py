@@ -398,46 +398,53 @@ def test_fit_without_its_final_inertia_pass_is_the_same_fit(algorithm) -> None:
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("n_threads", [1, 2, 5])
 def test_split_rows_places_both_sides_and_sums_their_inertia(dtype, weighted, n_threads) -> None:
-    # More rows than one chunk of the engine (4096), a side boundary inside a chunk, a feature
-    # count past the last full vector: the copy is X[order] and each side's sum is NumPy's.
+    # More rows than one chunk of the engine (4096), chunks of mixed labels, a feature count
+    # past the last full vector: partition_order's order, the rows copied in it, and each
+    # side's sum as NumPy's.
     rng = np.random.RandomState(4)
     data = rng.randn(9001, 19).astype(dtype) * 3 + 100
     labels = (rng.rand(9001) < 0.4).astype(np.int32)
-    order, left = _core.partition_order(labels)
+    labels[:5000] = 0  # a first chunk of one side only
     centers = rng.randn(2, 19).astype(dtype) + 100
     w = rng.rand(9001) * 2 if weighted else None
     out = np.empty_like(data)
-    sides = _core.split_rows(data, w, centers, order, left, n_threads, out)
+    order, left, *sides = _core.split_rows(data, w, centers, labels, n_threads, out)
+    expected_order, expected_left = _core.partition_order(labels)
+    np.testing.assert_array_equal(order, expected_order)
+    assert left == expected_left == np.count_nonzero(labels == 0)
+    np.testing.assert_array_equal(order, np.concatenate([np.flatnonzero(labels == 0),
+                                                         np.flatnonzero(labels == 1)]))
     np.testing.assert_array_equal(out, data[order])
     expected = []
     for side, rows in enumerate((order[:left], order[left:])):
         diff = data[rows].astype(np.float64) - centers[side].astype(np.float64)
         expected.append(float(np.sum((1.0 if w is None else w[rows]) * np.sum(diff**2, axis=1))))
     np.testing.assert_allclose(sides, expected, rtol=1e-12)
-    assert _core.split_rows(data, w, centers, order, left, 1, np.empty_like(data)) == sides
+    again = _core.split_rows(data, w, centers, labels, 1, np.empty_like(data))
+    assert list(again[2:]) == sides  # the same sums on one thread
 
 
 def test_split_rows_checks_every_extent() -> None:
-    order = np.arange(40, dtype=np.int64)[::-1].copy()
+    labels = np.tile(np.array([0, 1], dtype=np.int32), 20)
     centers = X[:2].copy()
     out = np.zeros_like(X)
-    with pytest.raises(IndexError, match="out of bounds"):
-        _core.split_rows(X, None, centers, np.full(40, 40, dtype=np.int64), 3, 1, out)
-    with pytest.raises(ValueError, match="order has 39 entries"):
-        _core.split_rows(X, None, centers, order[:39], 3, 1, out)
-    for left in (-1, 41):
-        with pytest.raises(ValueError, match=f"left={left} is outside"):
-            _core.split_rows(X, None, centers, order, left, 1, out)
+    for bad in (2, -1):
+        wrong = labels.copy()
+        wrong[7] = bad
+        with pytest.raises(ValueError, match=rf"labels must lie in \[0, 2\).*labels\[7\] is {bad}"):
+            _core.split_rows(X, None, centers, wrong, 1, out)
+    with pytest.raises(ValueError, match=r"labels of shape \(39,\) do not match"):
+        _core.split_rows(X, None, centers, labels[:39].copy(), 1, out)
     with pytest.raises(ValueError, match="a split has 2 centers"):
-        _core.split_rows(X, None, X[:3].copy(), order, 3, 1, out)
+        _core.split_rows(X, None, X[:3].copy(), labels, 1, out)
     with pytest.raises(ValueError, match="different numbers of features"):
-        _core.split_rows(X, None, np.zeros((2, 4)), order, 3, 1, out)
+        _core.split_rows(X, None, np.zeros((2, 4)), labels, 1, out)
     with pytest.raises(ValueError, match="cannot hold 40 rows"):
-        _core.split_rows(X, None, centers, order, 3, 1, np.zeros((39, 5)))
+        _core.split_rows(X, None, centers, labels, 1, np.zeros((39, 5)))
     with pytest.raises(ValueError, match="overlaps X"):
-        _core.split_rows(X, None, centers, order, 3, 1, X)
+        _core.split_rows(X, None, centers, labels, 1, X)
     with pytest.raises(ValueError, match=r"sample_weight of shape \(39,\) does not match"):
-        _core.split_rows(X, np.ones(39), centers, order, 3, 1, out)
+        _core.split_rows(X, np.ones(39), centers, labels, 1, out)
     assert np.all(out == 0)  # nothing written by a refused call
 
 

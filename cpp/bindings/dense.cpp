@@ -133,28 +133,27 @@ py::array take_rows_typed(const py::array& X, const py::array_t<std::int64_t, py
     return result;
 }
 
-// A split's children: X's rows copied to out in `order` (the first `left` of label 0), and
-// (inertia of the label-0 side to centers[0], of the other side to centers[1]).
+// A split's children in one pass: X's rows of label 0 copied to out first, then the others
+// (each side in X's order). Returns (order, left, inertia of side 0 to centers[0], of side 1
+// to centers[1]), order and left as partition_order's.
 template <class T>
 py::tuple split_rows_typed(const py::array& X, const py::object& sample_weight, const py::array& centers,
-                           const py::array_t<std::int64_t, py::array::c_style>& order, std::int64_t left,
-                           std::int64_t n_threads_requested, const py::array& out) {
+                           const py::array_t<qm::label_t, py::array::c_style>& labels, std::int64_t n_threads_requested,
+                           const py::array& out) {
     const auto x = dense<T>(X, "X");
     const auto c = dense<T>(centers, "centers");
     check_centers(c, x.n, x.d, "centers");
     if (c.n != 2) throw py::value_error("centers of shape " + shape_of(c.n, c.d) + ": a split has 2 centers");
     const double* w = weights(sample_weight, x.n, x.d);
-    const index_t* rows = checked_rows(order, x.n, x.d);
-    if (order.shape(0) != x.n)
-        throw py::value_error("order has " + std::to_string(order.shape(0)) + " entries for X of shape " +
-                              shape_of(x.n, x.d));
-    if (left < 0 || left > x.n)
-        throw py::value_error("left=" + std::to_string(left) + " is outside [0, " + std::to_string(x.n) + "]");
+    const qm::label_t* lp = checked_labels(labels, x.n, x.d, 2);  // every write position follows from them
     T* op = rows_out<T>(out, x.n, x);
     const int n_threads = capped_threads(n_threads_requested);
+    py::array_t<std::int64_t> order(x.n);
+    auto* ordp = reinterpret_cast<index_t*>(order.mutable_data());
     double sides[2] = {0.0, 0.0};
-    without_gil([&] { qm::split_rows(x, w, c.data, rows, left, op, sides, n_threads); });
-    return py::make_tuple(sides[0], sides[1]);
+    index_t left = 0;
+    without_gil([&] { left = qm::split_rows(x, w, c.data, lp, ordp, op, sides, n_threads); });
+    return py::make_tuple(order, left, sides[0], sides[1]);
 }
 
 // (order, left): 0..m-1 with the label-0 rows first, each side in increasing order.
@@ -207,12 +206,12 @@ void register_dense(py::module_& m) {
     m.def("partition_order", &partition_order, py::arg("labels"));
 
     m.def("split_rows", [](const py::array& X, const py::object& sample_weight, const py::array& centers,
-                           const py::array_t<std::int64_t, py::array::c_style>& order, std::int64_t left,
-                           std::int64_t n_threads, const py::array& out) -> py::tuple {
-        QM_DISPATCH(X, split_rows_typed<float>(X, sample_weight, centers, order, left, n_threads, out),
-                    split_rows_typed<double>(X, sample_weight, centers, order, left, n_threads, out));
-    }, py::arg("X"), py::arg("sample_weight"), py::arg("centers"), py::arg("order"), py::arg("left"),
-       py::arg("n_threads"), py::arg("out"));
+                           const py::array_t<qm::label_t, py::array::c_style>& labels, std::int64_t n_threads,
+                           const py::array& out) -> py::tuple {
+        QM_DISPATCH(X, split_rows_typed<float>(X, sample_weight, centers, labels, n_threads, out),
+                    split_rows_typed<double>(X, sample_weight, centers, labels, n_threads, out));
+    }, py::arg("X"), py::arg("sample_weight"), py::arg("centers"), py::arg("labels"), py::arg("n_threads"),
+       py::arg("out"));
 
     m.def("transform", [](const py::array& X, const py::array& centers, std::int64_t n_threads) -> py::array {
         QM_DISPATCH(X, transform_typed<float>(X, centers, n_threads), transform_typed<double>(X, centers, n_threads));

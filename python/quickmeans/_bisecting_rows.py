@@ -78,11 +78,10 @@ class ClusterRows:
         rows(cluster)), each child's samples keeping their order in X; and, for dense X, each
         child's weighted squared distances to its center (centers[0], centers[1]), summed by
         the engine as it copies the rows (None for sparse X)."""
-        order, left = _core.partition_order(labels)
-        index = order if cluster.index is None else cluster.index[order]
-        sides = (index[:left], index[left:])  # views of one array
         if not self.dense:
-            return (Cluster(sides[0]), Cluster(sides[1])), None
+            order, left = _core.partition_order(labels)
+            index = order if cluster.index is None else cluster.index[order]
+            return (Cluster(index[:left]), Cluster(index[left:])), None
         target = 2 if cluster.copy == 1 else 1
         if self._rows[target] is None:
             self._rows[target] = np.empty(self.X.shape, dtype=self.X.dtype)
@@ -90,11 +89,12 @@ class ClusterRows:
                 self._weights[target] = np.empty(self.weights.shape, dtype=self.weights.dtype)
         rows, w = self.rows(cluster)
         span = slice(cluster.lo, cluster.hi)
-        inertias = _core.split_rows(rows, w, centers, order, left, self.n_threads,
-                                    self._rows[target][span])
+        order, left, inertia_left, inertia_right = _core.split_rows(
+            rows, w, centers, labels, self.n_threads, self._rows[target][span])
+        index = order if cluster.index is None else cluster.index[order]
         target_weights = self._weights[target]
         if w is not None and target_weights is not None:
             target_weights[span] = w[order]
         middle = cluster.lo + left
-        return ((Cluster(sides[0], target, cluster.lo, middle),
-                 Cluster(sides[1], target, middle, cluster.hi)), inertias)
+        return ((Cluster(index[:left], target, cluster.lo, middle),
+                 Cluster(index[left:], target, middle, cluster.hi)), (inertia_left, inertia_right))

@@ -52,36 +52,37 @@ void take_rows(const DenseView<T>& x, const index_t* index, index_t count, T* ou
     });
 }
 
-// take_rows for the two children of a split, with each side's inertia: order (from
-// partition_order) lists x's rows of label 0 first (the first `left`), then the others, and
-// they are copied to out in that order; each copied block's weighted squared distances to
-// its side's center (centers: 2 x d) are summed while it is in cache, so the split's inertia
-// by side (side_inertia[0], [1]) costs no pass of its own. Summed over fixed chunks in
-// order: the same for any thread count.
+// A split's two children in one streaming pass over x (labels 0 or 1): the rows of label 0
+// copied to out first, then the others, each side in x's order, their indices in order
+// (partition_order's result), and each side's weighted squared distances to its center
+// (centers: 2 x d) summed while the row is at hand. Rows are read in order and written to
+// two sequential runs per chunk (a gather by index read them scattered), in fixed chunks
+// whose counts place them: the same output and sums for any thread count. Returns how many
+// rows have label 0.
 template <class T>
-void split_rows(const DenseView<T>& x, const double* sample_weight, const T* centers, const index_t* order,
-                index_t left, T* out, double* side_inertia, int n_threads) {
-    constexpr index_t kChunk = 4096, kBlock = 256;
+index_t split_rows(const DenseView<T>& x, const double* sample_weight, const T* centers, const label_t* labels,
+                   index_t* order, T* out, double* side_inertia, int n_threads) {
+    constexpr index_t kChunk = 4096;
     const RangeSplit chunks{x.n, std::max<index_t>(1, (x.n + kChunk - 1) / kChunk)};
-    std::vector<double> partial(static_cast<size_t>(2 * chunks.parts), 0.0);
-    const Kernels<T>& kernels = active_kernels().template get<T>();
+    std::vector<index_t> left_before(static_cast<size_t>(chunks.parts) + 1, 0);
     parallel_for(chunks.parts, n_threads, [&](index_t p) {
+        index_t zeros = 0;
+        for (index_t i = chunks.begin(p); i < chunks.end(p); ++i) zeros += labels[i] == 0;
+        left_before[static_cast<size_t>(p) + 1] = zeros;
+    });
+    for (index_t p = 0; p < chunks.parts; ++p) left_before[static_cast<size_t>(p) + 1] += left_before[static_cast<size_t>(p)];
+    const index_t left = left_before[static_cast<size_t>(chunks.parts)];
+    std::vector<double> partial(static_cast<size_t>(2 * chunks.parts), 0.0);
+    parallel_for(chunks.parts, n_threads, [&](index_t p) {
+        index_t at[2] = {left_before[static_cast<size_t>(p)], left + chunks.begin(p) - left_before[static_cast<size_t>(p)]};
         double sums[2] = {0.0, 0.0};
-        for (index_t b = chunks.begin(p); b < chunks.end(p); b += kBlock) {
-            const index_t m = std::min(kBlock, chunks.end(p) - b);
-            T* block = out + b * x.d;
-            kernels.gather_rows(x.data, x.d, order + b, m, block);
-            // Rows [b, b + first) are of side 0, the rest of side 1; the copies are still in
-            // cache. (Scalar distances: the vectorized point_distances took twice as long here.)
-            const index_t first = std::min(std::max<index_t>(left - b, 0), m);
-            for (int side = 0; side < 2; ++side) {
-                const index_t r0 = side == 0 ? 0 : first, r1 = side == 0 ? first : m;
-                const T* c = centers + side * x.d;
-                double sum = sums[side];
-                for (index_t r = r0; r < r1; ++r)
-                    sum += weight_of(sample_weight, order[b + r]) * squared_distance(block + r * x.d, c, x.d);
-                sums[side] = sum;
-            }
+        for (index_t i = chunks.begin(p); i < chunks.end(p); ++i) {
+            const int side = labels[i] != 0;
+            const index_t q = at[side]++;
+            order[q] = i;
+            const T* row = x.row(i);
+            std::copy(row, row + x.d, out + q * x.d);
+            sums[side] += weight_of(sample_weight, i) * squared_distance(row, centers + side * x.d, x.d);
         }
         partial[static_cast<size_t>(2 * p)] = sums[0];
         partial[static_cast<size_t>(2 * p + 1)] = sums[1];
@@ -89,6 +90,7 @@ void split_rows(const DenseView<T>& x, const double* sample_weight, const T* cen
     side_inertia[0] = side_inertia[1] = 0.0;
     for (index_t p = 0; p < chunks.parts; ++p)
         for (int side = 0; side < 2; ++side) side_inertia[side] += partial[static_cast<size_t>(2 * p + side)];
+    return left;
 }
 
 // The rows with label 0, then the others, each in increasing order (a stable partition of
