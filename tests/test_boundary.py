@@ -422,6 +422,10 @@ def test_split_rows_places_both_sides_and_sums_their_inertia(dtype, weighted, n_
     np.testing.assert_allclose(sides, expected, rtol=1e-12)
     again = _core.split_rows(data, w, centers, labels, 1, np.empty_like(data))
     assert list(again[2:]) == sides  # the same sums on one thread
+    in_x = rng.permutation(50_000)[:9001]  # the cluster's rows in X: listed in place of order
+    composed = _core.split_rows(data, w, centers, labels, n_threads, np.empty_like(data), in_x)
+    np.testing.assert_array_equal(composed[0], in_x[order])
+    assert composed[1] == left and list(composed[2:]) == sides
 
 
 def test_split_rows_checks_every_extent() -> None:
@@ -445,6 +449,8 @@ def test_split_rows_checks_every_extent() -> None:
         _core.split_rows(X, None, centers, labels, 1, X)
     with pytest.raises(ValueError, match=r"sample_weight of shape \(39,\) does not match"):
         _core.split_rows(X, np.ones(39), centers, labels, 1, out)
+    with pytest.raises(ValueError, match="index must be 1-D with one entry per row"):
+        _core.split_rows(X, None, centers, labels, 1, out, np.arange(39))
     assert np.all(out == 0)  # nothing written by a refused call
 
 

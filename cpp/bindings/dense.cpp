@@ -135,11 +135,11 @@ py::array take_rows_typed(const py::array& X, const py::array_t<std::int64_t, py
 
 // A split's children in one pass: X's rows of label 0 copied to out first, then the others
 // (each side in X's order). Returns (order, left, inertia of side 0 to centers[0], of side 1
-// to centers[1]), order and left as partition_order's.
+// to centers[1]), order and left as partition_order's, or index[order] when index is given.
 template <class T>
 py::tuple split_rows_typed(const py::array& X, const py::object& sample_weight, const py::array& centers,
                            const py::array_t<qm::label_t, py::array::c_style>& labels, std::int64_t n_threads_requested,
-                           const py::array& out) {
+                           const py::array& out, const py::object& index) {
     const auto x = dense<T>(X, "X");
     const auto c = dense<T>(centers, "centers");
     check_centers(c, x.n, x.d, "centers");
@@ -147,12 +147,20 @@ py::tuple split_rows_typed(const py::array& X, const py::object& sample_weight, 
     const double* w = weights(sample_weight, x.n, x.d);
     const qm::label_t* lp = checked_labels(labels, x.n, x.d, 2);  // every write position follows from them
     T* op = rows_out<T>(out, x.n, x);
+    const index_t* ip = nullptr;  // only copied into the result: its length is all that matters
+    py::array_t<std::int64_t, py::array::c_style | py::array::forcecast> index_array;
+    if (!index.is_none()) {
+        index_array = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>::ensure(index);
+        if (!index_array || index_array.ndim() != 1 || index_array.shape(0) != x.n)
+            throw py::value_error("index must be 1-D with one entry per row of X of shape " + shape_of(x.n, x.d));
+        ip = reinterpret_cast<const index_t*>(index_array.data());
+    }
     const int n_threads = capped_threads(n_threads_requested);
     py::array_t<std::int64_t> order(x.n);
     auto* ordp = reinterpret_cast<index_t*>(order.mutable_data());
     double sides[2] = {0.0, 0.0};
     index_t left = 0;
-    without_gil([&] { left = qm::split_rows(x, w, c.data, lp, ordp, op, sides, n_threads); });
+    without_gil([&] { left = qm::split_rows(x, w, c.data, lp, ip, ordp, op, sides, n_threads); });
     return py::make_tuple(order, left, sides[0], sides[1]);
 }
 
@@ -207,11 +215,11 @@ void register_dense(py::module_& m) {
 
     m.def("split_rows", [](const py::array& X, const py::object& sample_weight, const py::array& centers,
                            const py::array_t<qm::label_t, py::array::c_style>& labels, std::int64_t n_threads,
-                           const py::array& out) -> py::tuple {
-        QM_DISPATCH(X, split_rows_typed<float>(X, sample_weight, centers, labels, n_threads, out),
-                    split_rows_typed<double>(X, sample_weight, centers, labels, n_threads, out));
+                           const py::array& out, const py::object& index) -> py::tuple {
+        QM_DISPATCH(X, split_rows_typed<float>(X, sample_weight, centers, labels, n_threads, out, index),
+                    split_rows_typed<double>(X, sample_weight, centers, labels, n_threads, out, index));
     }, py::arg("X"), py::arg("sample_weight"), py::arg("centers"), py::arg("labels"), py::arg("n_threads"),
-       py::arg("out"));
+       py::arg("out"), py::arg("index") = py::none());
 
     m.def("transform", [](const py::array& X, const py::array& centers, std::int64_t n_threads) -> py::array {
         QM_DISPATCH(X, transform_typed<float>(X, centers, n_threads), transform_typed<double>(X, centers, n_threads));

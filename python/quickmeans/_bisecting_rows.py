@@ -89,12 +89,11 @@ class ClusterRows:
                 self._weights[target] = np.empty(self.weights.shape, dtype=self.weights.dtype)
         rows, w = self.rows(cluster)
         span = slice(cluster.lo, cluster.hi)
-        order, left, inertia_left, inertia_right = _core.split_rows(
-            rows, w, centers, labels, self.n_threads, self._rows[target][span])
-        index = order if cluster.index is None else cluster.index[order]
+        index, left, inertia_left, inertia_right = _core.split_rows(
+            rows, w, centers, labels, self.n_threads, self._rows[target][span], cluster.index)
         target_weights = self._weights[target]
-        if w is not None and target_weights is not None:
-            target_weights[span] = w[order]
+        if w is not None and target_weights is not None:  # w is X's weights in the cluster's order
+            target_weights[span] = self.weights[index]
         middle = cluster.lo + left
         return ((Cluster(index[:left], target, cluster.lo, middle),
                  Cluster(index[left:], target, middle, cluster.hi)), (inertia_left, inertia_right))

@@ -54,6 +54,7 @@ def take_rows(
 def split_rows(
     X: FloatArray, sample_weight: npt.NDArray[np.float64] | None, centers: FloatArray,
     labels: npt.NDArray[np.int32], n_threads: int, out: FloatArray,
+    index: npt.NDArray[np.int64] | None = None,
 ) -> tuple[npt.NDArray[np.int64], int, float, float]: ...
 def silhouette(
     X: FloatArray, labels: npt.NDArray[np.int32], n_clusters: int, n_threads: int

@@ -57,11 +57,12 @@ void take_rows(const DenseView<T>& x, const index_t* index, index_t count, T* ou
 // (partition_order's result), and each side's weighted squared distances to its center
 // (centers: 2 x d) summed while the row is at hand. Rows are read in order and written to
 // two sequential runs per chunk (a gather by index read them scattered), in fixed chunks
-// whose counts place them: the same output and sums for any thread count. Returns how many
-// rows have label 0.
+// whose counts place them: the same output and sums for any thread count. order lists each
+// placed row's number, or its entry of `index` (the cluster's rows in X) unless null.
+// Returns how many rows have label 0.
 template <class T>
 index_t split_rows(const DenseView<T>& x, const double* sample_weight, const T* centers, const label_t* labels,
-                   index_t* order, T* out, double* side_inertia, int n_threads) {
+                   const index_t* index, index_t* order, T* out, double* side_inertia, int n_threads) {
     constexpr index_t kChunk = 4096;
     const RangeSplit chunks{x.n, std::max<index_t>(1, (x.n + kChunk - 1) / kChunk)};
     std::vector<index_t> left_before(static_cast<size_t>(chunks.parts) + 1, 0);
@@ -79,7 +80,7 @@ index_t split_rows(const DenseView<T>& x, const double* sample_weight, const T* 
         for (index_t i = chunks.begin(p); i < chunks.end(p); ++i) {
             const int side = labels[i] != 0;
             const index_t q = at[side]++;
-            order[q] = i;
+            order[q] = index ? index[i] : i;
             const T* row = x.row(i);
             std::copy(row, row + x.d, out + q * x.d);
             sums[side] += weight_of(sample_weight, i) * squared_distance(row, centers + side * x.d, x.d);
