@@ -54,14 +54,10 @@ public:
             centers_m2_narrow_.assign(static_cast<size_t>(k_pad_ * d), 0.0f);
             norms_narrow_.assign(static_cast<size_t>(k_pad_), std::numeric_limits<float>::infinity());
         }
-        // Per-score rounding error is at most (d+2) u (3 max|c'|^2 + |x'|^2) for the
-        // expansion, plus 4 u (|x'|^2 + |c'|^2) for shifting x and c by the origin
-        // (x' = x - origin, u = eps/2). The margin, 8 (d+2) u (3 max|c'|^2 + |x'|^2),
-        // exceeds twice their sum: two scores farther apart than it are ordered right.
-        margin_coef_ = static_cast<T>(4.0 * static_cast<double>(d + 2) * std::numeric_limits<T>::epsilon());
-        // The same bound for float scores of double rows: x' rounded to float once, as for float rows.
-        margin_coef_narrow_ = static_cast<float>(4.0 * static_cast<double>(d + 2) *
-                                                 static_cast<double>(std::numeric_limits<float>::epsilon()));
+        // The rounding bound (see margin_coef); float scores of double rows take float's, x'
+        // being rounded to float once, as for float rows.
+        margin_coef_ = margin_coef<T>(d);
+        margin_coef_narrow_ = margin_coef<float>(d);
     }
 
     index_t block_rows() const { return 256; }
@@ -75,20 +71,8 @@ public:
             for (index_t c = 0; c < k_; ++c) mean += static_cast<double>(centers[c * d_ + j]);
             origin_[static_cast<size_t>(j)] = static_cast<T>(mean / static_cast<double>(k_));
         }
-        double max_norm2 = 0.0;
-        for (index_t c = 0; c < k_; ++c) {
-            const T* cc = centers + c * d_;
-            T* packed = centers_m2_.data() + (c / block_) * block_ * d_ + c % block_;  // see Kernels
-            double norm2 = 0.0;
-            for (index_t j = 0; j < d_; ++j) {
-                const T shifted = cc[j] - origin_[static_cast<size_t>(j)];
-                packed[j * block_] = T(-2) * shifted;
-                norm2 += static_cast<double>(shifted) * static_cast<double>(shifted);
-            }
-            norms_[static_cast<size_t>(c)] = static_cast<T>(norm2);
-            max_norm2 = std::max(max_norm2, norm2);
-        }
-        max_norm2_ = static_cast<T>(max_norm2);  // may round to +inf: then all are settled exactly
+        // may round to +inf: then all are settled exactly
+        max_norm2_ = static_cast<T>(pack_centers(centers_m2_.data(), norms_.data()));
         if (kCanNarrow) set_narrowed_centers();
     }
 
@@ -168,26 +152,46 @@ private:
 
     static constexpr bool kCanNarrow = std::is_same<T, double>::value;
 
+    // Per-score rounding error is at most (d+2) u (3 max|c'|^2 + |x'|^2) for the
+    // expansion, plus 4 u (|x'|^2 + |c'|^2) for shifting x and c by the origin
+    // (x' = x - origin, u = eps/2, eps that of the scores' type U). The margin,
+    // 8 (d+2) u (3 max|c'|^2 + |x'|^2), exceeds twice their sum: two scores farther apart
+    // than it are ordered right.
+    template <class U>
+    static U margin_coef(index_t d) {
+        return static_cast<U>(4.0 * static_cast<double>(d + 2) * static_cast<double>(std::numeric_limits<U>::epsilon()));
+    }
+
+    // The centers less the origin, rounded to U once, packed for the kernel as -2 c' in tiles
+    // of block_ (see Kernels) with their squared norms; returns the largest of those norms.
+    template <class U>
+    double pack_centers(U* centers_m2, U* norms) const {
+        double max_norm2 = 0.0;
+        for (index_t c = 0; c < k_; ++c) {
+            const T* cc = centers_ + c * d_;
+            U* packed = centers_m2 + (c / block_) * block_ * d_ + c % block_;
+            double norm2 = 0.0;
+            for (index_t j = 0; j < d_; ++j) {
+                const U shifted = static_cast<U>(cc[j] - origin_[static_cast<size_t>(j)]);
+                packed[j * block_] = U(-2) * shifted;
+                norm2 += static_cast<double>(shifted) * static_cast<double>(shifted);
+            }
+            norms[static_cast<size_t>(c)] = static_cast<U>(norm2);
+            max_norm2 = std::max(max_norm2, norm2);
+        }
+        return max_norm2;
+    }
+
     // Float copies of the packed centers, and whether float scores are used: only where the
     // shifted centers' squared norms lie well inside float's range (no overflow; no
     // underflow large enough to escape the rounding bound, which scales with them).
     void set_narrowed_centers() {
-        double max_norm2 = 0.0;
-        for (index_t c = 0; c < k_; ++c) {
-            const T* cc = centers_ + c * d_;
-            float* packed = centers_m2_narrow_.data() + (c / block_) * block_ * d_ + c % block_;
-            double norm2 = 0.0;
-            for (index_t j = 0; j < d_; ++j) {
-                const float shifted = static_cast<float>(cc[j] - origin_[static_cast<size_t>(j)]);
-                packed[j * block_] = -2.0f * shifted;
-                norm2 += static_cast<double>(shifted) * static_cast<double>(shifted);
-            }
-            norms_narrow_[static_cast<size_t>(c)] = static_cast<float>(norm2);
-            max_norm2 = std::max(max_norm2, norm2);
-        }
-        max_norm2_narrow_ = static_cast<float>(max_norm2);
-        narrowed_ = can_narrow_ && k_ != 2 && max_norm2 >= 1e-30 && max_norm2 <= 1e30;
         for (Scratch& s : scratch_) s.widened = false;
+        narrowed_ = false;
+        if (!can_narrow_ || k_ == 2) return;  // two centers have a kernel of their own
+        const double max_norm2 = pack_centers(centers_m2_narrow_.data(), norms_narrow_.data());
+        max_norm2_narrow_ = static_cast<float>(max_norm2);
+        narrowed_ = max_norm2 >= 1e-30 && max_norm2 <= 1e30;
     }
 
     // Scores a block; returns true when it was scored in float (its bounds, if asked for, are
