@@ -126,8 +126,15 @@ py::array take_rows_typed(const py::array& X, const py::array_t<std::int64_t, py
     const auto x = dense<T>(X, "X");
     const index_t* rows = checked_rows(index, x.n, x.d);
     const index_t count = index.shape(0);
-    py::array result = out.is_none() ? py::array(py::array_t<T>({count, x.d})) : py::reinterpret_borrow<py::array>(out);
-    T* op = out.is_none() ? static_cast<T*>(result.mutable_data()) : rows_out<T>(result, count, x);
+    py::array result;
+    T* op = nullptr;
+    if (out.is_none()) {
+        result = py::array_t<T>({count, x.d});
+        op = static_cast<T*>(result.mutable_data());
+    } else {
+        result = py::reinterpret_borrow<py::array>(out);
+        op = rows_out<T>(result, count, x);
+    }
     const int n_threads = capped_threads(n_threads_requested);
     without_gil([&] { qm::take_rows(x, rows, count, op, n_threads); });
     return result;

@@ -341,14 +341,11 @@ class BisectingKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Cluster
         children, inertias = samples.split(node.cluster, labels, centers)
         if inertias is None:
             inertias = self._side_inertias(samples, children, centers, best[2], n_threads)
-        if self.bisecting_strategy == "biggest_inertia":
-            scores = list(inertias)
-        else:
-            left = int(np.count_nonzero(labels == 0))
-            scores = [left, len(labels) - left]
+        sizes = [len(child.index) for child in children]  # children always have an index
+        scores = list(inertias) if self.bisecting_strategy == "biggest_inertia" else sizes
         if node.center is None:  # the root, its mean not computed: that of its children
-            sizes = np.array([[len(child.index)] for child in children], dtype=np.float64)
-            node.center = ((sizes * centers).sum(axis=0) / sizes.sum()).astype(centers.dtype)
+            counts = np.array(sizes, dtype=np.float64)[:, None]
+            node.center = ((counts * centers).sum(axis=0) / counts.sum()).astype(centers.dtype)
         node.children = (_Node(centers[0], children[0], scores[0], inertias[0]),
                          _Node(centers[1], children[1], scores[1], inertias[1]))
         node.cluster = None  # the children hold the samples now
