@@ -126,3 +126,27 @@ def test_hamerly_offsets_from_running_totals_equal_lloyd(dtype, threads) -> None
     assert got[3] == expected[3] > 10
     rtol = 1e-12 if dtype == np.float64 else 1e-6
     np.testing.assert_allclose(got[0], expected[0], rtol=rtol)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_hamerly_float_bounds_test_equals_lloyd_at_every_simd_level(dtype) -> None:
+    # The bounds test runs in float with each sample's per-center totals looked up by a
+    # permute of one vector (k up to the lanes: 4 generic, 8 AVX2, 16 AVX-512), of two, or
+    # lane by lane beyond: each k here crosses one of those at some level, with the totals
+    # grown past the distances (centers start in a corner) and many rows failing early.
+    rng = np.random.RandomState(5)
+    original = _core.simd_level()
+    try:
+        for level in _core.simd_levels():
+            _core.set_simd_level(level)
+            for k in (2, 3, 4, 5, 8, 9, 16, 17, 33):
+                X = (make_blobs(3000, 5, k, seed=k, spread=2.0) + 1e3).astype(dtype)
+                init = (X.min(axis=0) + rng.uniform(0, 0.5, (k, 5))).astype(dtype)
+                expected = fit(X, init, "lloyd")
+                got = fit(X, init, "hamerly", threads=2)
+                np.testing.assert_array_equal(got[1], expected[1], err_msg=f"{level} k={k}")
+                assert got[3] == expected[3], (level, k)
+                rtol = 1e-12 if dtype == np.float64 else 1e-6
+                np.testing.assert_allclose(got[0], expected[0], rtol=rtol, err_msg=level)
+    finally:
+        _core.set_simd_level(original)

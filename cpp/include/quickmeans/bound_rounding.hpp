@@ -36,6 +36,17 @@ static inline float stored_offset_lower(double v) {
     return static_cast<float>(narrowed > static_cast<double>(FLT_MAX) ? static_cast<double>(FLT_MAX) : narrowed);
 }
 
+// Floats at least and at most v (for the float bounds test of kernels/bounds_impl.hpp);
+// beyond float's range +inf and -inf, NaN stays NaN.
+static inline float float_at_least(double v) {
+    const float f = static_cast<float>(v);
+    return static_cast<double>(f) < v ? __builtin_nextafterf(f, __builtin_inff()) : f;
+}
+static inline float float_at_most(double v) {
+    const float f = static_cast<float>(v);
+    return static_cast<double>(f) > v ? __builtin_nextafterf(f, -__builtin_inff()) : f;
+}
+
 // Skip a distance only when the bound is clearly larger: the relative slack absorbs
 // the rounding of bounds kept over many iterations, and equality is never skipped,
 // so the lower index still wins exact ties.

@@ -82,12 +82,13 @@ struct KernelSet {
                        index_t t, const float* thresholds, std::uint32_t* near, float* scratch);
     index_t screen_rows;
     // Hamerly's bounds test over m samples of k centers, which reads and never writes the
-    // bounds (kept as offsets from per-center totals, see hamerly.hpp; bound_rounding.hpp's
-    // test): sample r of center a fails unless upper[r] + upper_total[a] is clearly below
-    // max(lower[r] - lower_total[a], half_min[a]). Returns how many failed and lists them
+    // bounds (kept as offsets from per-center totals, see hamerly.hpp), in float: sample r
+    // of center a fails unless upper[r] + upper_total[a] is clearly below
+    // max(lower[r] - lower_total[a], half_min[a]), where the totals are at least and
+    // half_min at most the exact values. Returns how many failed and lists them
     // (first + r, in order) in failed_rows (m room); failed is m bytes of scratch.
-    index_t (*test_bounds)(const label_t* labels, index_t m, index_t k, const double* upper_total,
-                           const double* lower_total, const double* half_min, const float* upper,
+    index_t (*test_bounds)(const label_t* labels, index_t m, index_t k, const float* upper_total,
+                           const float* lower_total, const float* half_min, const float* upper,
                            const float* lower, unsigned char* failed, index_t first, index_t* failed_rows);
     template <class T>
     const Kernels<T>& get() const;

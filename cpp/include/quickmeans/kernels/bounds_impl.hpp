@@ -1,54 +1,120 @@
 // The bound-based algorithms' per-sample passes, compiled per instruction set like the
-// nearest-center kernel (see nearest_impl.hpp for the namespace rules): written as plain
-// loops over samples, which each ISA's compiler vectorizes (gathers of the per-center
-// totals on AVX-512/AVX2). Outside the kernels these loops compile for the baseline ISA
-// only, where the double/float conversions and gathers were a third of Hamerly's time.
+// nearest-center kernel (see nearest_impl.hpp for the namespace rules; this file is
+// included after it and uses its Lanes, splat, load and store).
 #ifndef QM_KERNEL_NS
 #error "define QM_KERNEL_NS before including this file"
 #endif
 
-#include "quickmeans/bound_rounding.hpp"
+#include <cstdint>
+
 #include "quickmeans/common.hpp"
 
 namespace quickmeans {
 namespace QM_KERNEL_NS {
 
-// Hamerly's test for m samples, reading the bounds without writing them: a sample of
-// center a keeps its bounds as offsets from a's running totals (hamerly.hpp), its upper
-// bound upper[r] + upper_total[a] and its lower bound lower[r] - lower_total[a].
-// failed[r] = 1 where they no longer prove the label (upper not clearly below
-// max(lower, half_min[a])). kTwo: two centers, whose totals are selected, not gathered.
-// (__restrict: without it GCC keeps the loop scalar for fear the outputs alias the inputs.)
-template <bool kTwo>
-inline void test_bounds_pass(const label_t* __restrict labels, index_t m, const double* __restrict upper_total,
-                             const double* __restrict lower_total, const double* __restrict half_min,
-                             const float* __restrict upper, const float* __restrict lower,
-                             unsigned char* __restrict failed) {
-    // Two centers: the totals in registers (loads under a select keep GCC from vectorizing).
-    const double up0 = upper_total[0], up1 = kTwo ? upper_total[1] : 0.0;
-    const double lo0 = lower_total[0], lo1 = kTwo ? lower_total[1] : 0.0;
-    const double half0 = half_min[0], half1 = kTwo ? half_min[1] : 0.0;
-    for (index_t r = 0; r < m; ++r) {
-        const label_t a = labels[r];
-        const double u = static_cast<double>(upper[r]) + (kTwo ? (a ? up1 : up0) : upper_total[a]);
-        const double l = static_cast<double>(lower[r]) - (kTwo ? (a ? lo1 : lo0) : lower_total[a]);
-        const double h = kTwo ? (a ? half1 : half0) : half_min[a];
-        failed[r] = !bound_excludes(u, h > l ? h : l);
+// Relative slack of the float test, far above its rounding (one addition, 2^-24 of the
+// result): bounds are only skipped when they clearly decide, and equality never is.
+constexpr float kTestSlack = 0x1p-20f;
+
+// One sample's test, the tail of a pass: fails unless its upper bound (upper + upper_total,
+// at most s + slack |s| for s the float sum) is clearly below max(half_min, its lower bound).
+inline bool fails_one(float upper, float lower, float upper_total, float lower_total, float half_min) {
+    const float u = upper + upper_total, l = lower - lower_total;
+    const float low = l - kTestSlack * __builtin_fabsf(l);
+    return !(u + kTestSlack * __builtin_fabsf(u) < (half_min > low ? half_min : low));
+}
+
+// |v| lane by lane (the sign bit cleared).
+inline typename Lanes<float>::V abs_lanes(typename Lanes<float>::V v) {
+    typedef typename Lanes<float>::I I;
+    I bits;
+    __builtin_memcpy(&bits, &v, sizeof(v));
+    bits &= 0x7fffffff;
+    __builtin_memcpy(&v, &bits, sizeof(v));
+    return v;
+}
+
+// The per-center values of L samples: one in-register permute when the k values fit in one or
+// two vectors (a gather cost more than the rest of the test), lane by lane beyond.
+template <int kTables>
+inline __attribute__((always_inline)) typename Lanes<float>::V look_up(const typename Lanes<float>::V (&table)[2],
+                                                                       const float* values,
+                                                                       typename Lanes<float>::I labels) {
+    typedef typename Lanes<float>::V V;
+    if constexpr (kTables == 1) {
+        return __builtin_shuffle(table[0], labels);
+    } else if constexpr (kTables == 2) {
+        return __builtin_shuffle(table[0], table[1], labels);
+    } else {
+        V out;
+        for (int q = 0; q < Lanes<float>::count; ++q) out[q] = values[labels[q]];
+        return out;
     }
 }
 
-// The pass above for the k centers' samples, then the failed ones listed: their indices
-// (first + r, in order) in failed_rows; returns how many. failed holds m bytes of scratch.
-inline index_t test_bounds(const label_t* labels, index_t m, index_t k, const double* upper_total,
-                           const double* lower_total, const double* half_min, const float* upper, const float* lower,
+// The pass of test_bounds below, kTables as for look_up: failed[r] = 1 or 0.
+template <int kTables>
+inline void test_bounds_pass(const label_t* labels, index_t m, index_t k, const float* upper_total,
+                             const float* lower_total, const float* half_min, const float* upper,
+                             const float* lower, unsigned char* failed) {
+    typedef typename Lanes<float>::V V;
+    typedef typename Lanes<float>::I I;
+    typedef unsigned char Bytes __attribute__((vector_size(Lanes<float>::count)));
+    constexpr int L = Lanes<float>::count;
+    V up[2] = {}, lo[2] = {}, half[2] = {};
+    if constexpr (kTables <= 2) {
+        for (index_t c = 0; c < k; ++c) {
+            up[c / L][c % L] = upper_total[c];
+            lo[c / L][c % L] = lower_total[c];
+            half[c / L][c % L] = half_min[c];
+        }
+    }
+    const V slack = splat<V>(kTestSlack);
+    index_t r = 0;
+    for (; r + L <= m; r += L) {
+        const I a = load<I>(labels + r);
+        const V u = load<V>(upper + r) + look_up<kTables>(up, upper_total, a);
+        const V l = load<V>(lower + r) - look_up<kTables>(lo, lower_total, a);
+        const V h = look_up<kTables>(half, half_min, a);
+        const V low = l - slack * abs_lanes(l);
+        const V high = u + slack * abs_lanes(u);
+        const I excluded = high < (h > low ? h : low);  // false for NaN
+        store(failed + r, __builtin_convertvector(excluded + 1, Bytes));
+    }
+    for (; r < m; ++r) {
+        const label_t a = labels[r];
+        failed[r] = fails_one(upper[r], lower[r], upper_total[a], lower_total[a], half_min[a]);
+    }
+}
+
+// Hamerly's test for m samples, reading the bounds without writing them: a sample of
+// center a keeps its bounds as offsets from a's running totals (hamerly.hpp), its upper
+// bound upper[r] + upper_total[a] and its lower bound lower[r] - lower_total[a], tested in
+// float: the totals rounded up and half_min rounded down by the caller, the sums' rounding
+// within kTestSlack. Lists the samples whose bounds no longer prove their label (first + r,
+// in order) in failed_rows (m room); returns how many. failed holds m bytes of scratch.
+inline index_t test_bounds(const label_t* labels, index_t m, index_t k, const float* upper_total,
+                           const float* lower_total, const float* half_min, const float* upper, const float* lower,
                            unsigned char* __restrict failed, index_t first, index_t* __restrict failed_rows) {
-    if (k == 2) test_bounds_pass<true>(labels, m, upper_total, lower_total, half_min, upper, lower, failed);
-    else test_bounds_pass<false>(labels, m, upper_total, lower_total, half_min, upper, lower, failed);
-    // Branch-free: which samples fail is close to random, a branch would mispredict.
-    index_t count = 0;
-    for (index_t r = 0; r < m; ++r) {
+    constexpr index_t L = Lanes<float>::count;
+    if (k <= L) test_bounds_pass<1>(labels, m, k, upper_total, lower_total, half_min, upper, lower, failed);
+    else if (k <= 2 * L) test_bounds_pass<2>(labels, m, k, upper_total, lower_total, half_min, upper, lower, failed);
+    else test_bounds_pass<3>(labels, m, k, upper_total, lower_total, half_min, upper, lower, failed);
+    // Eight samples at a time are skipped when none failed (most of them, once labels
+    // settle); else listed branch-free (which samples fail is then close to random).
+    index_t count = 0, r = 0;
+    for (; r + 8 <= m; r += 8) {
+        std::uint64_t any;
+        __builtin_memcpy(&any, failed + r, 8);
+        if (any == 0) continue;
+        for (index_t q = r; q < r + 8; ++q) {
+            failed_rows[count] = first + q;
+            count += failed[q];
+        }
+    }
+    for (; r < m; ++r) {
         failed_rows[count] = first + r;
-        count += failed[r] != 0;
+        count += failed[r];
     }
     return count;
 }
