@@ -214,6 +214,35 @@ def test_tol_and_max_iter_stops_leave_labels_matching_centers(algorithm) -> None
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_lloyd_closing_labels_from_bounds_are_the_nearest_centers(dtype, weighted) -> None:
+    # Long rows (d >= 32, k * d >= 2048): Lloyd keeps each row's bounds and, stopped by tol
+    # or max_iter, rescans only the rows whose label the last center moves could change
+    # (relabel.hpp). Every stop point of an overlapping fit, at every SIMD level, with an
+    # empty cluster relocated on the way (a far duplicate init) and duplicated rows (ties).
+    rng = np.random.RandomState(3)
+    X = make_blobs(4000, 40, 30, seed=3, spread=6.0, dtype=dtype)
+    X = np.concatenate([X, X[:200]])  # exact duplicates
+    weights = rng.uniform(0.5, 2.0, len(X)) if weighted else None
+    init = X[rng.choice(len(X), 64, replace=False)].copy()
+    init[5] = init[4]  # a center that loses every row: relocated
+    from quickmeans import _core
+
+    original = _core.simd_level()
+    try:
+        for level in _core.simd_levels():
+            _core.set_simd_level(level)
+            for max_iter, tol in ((1, 0.0), (2, 0.0), (7, 0.0), (300, 1e-2), (300, 0.0)):
+                centers, labels, _, n_iter = _core.fit(X, weights, init.copy(), "lloyd",
+                                                       max_iter, tol, 2)
+                np.testing.assert_array_equal(labels, ref.nearest_centers(X, centers),
+                                              err_msg=f"{level} {max_iter} {tol}")
+    finally:
+        _core.set_simd_level(original)
+    assert n_iter > 7  # the last run went on past every max_iter stop above
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_predict_transform_score_match_reference(dtype) -> None:
     X = make_blobs(1000, 8, 5, seed=8, dtype=dtype)
     Y = make_blobs(500, 8, 5, seed=9, dtype=dtype)

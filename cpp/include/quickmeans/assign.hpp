@@ -20,6 +20,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "quickmeans/bound_rounding.hpp"
 #include "quickmeans/common.hpp"
 #include "quickmeans/distance.hpp"
 #include "quickmeans/kernels.hpp"
@@ -77,13 +78,18 @@ public:
     }
 
     // Labels of rows [begin, end) of x; returns how many differ from the labels
-    // already stored there. `slot` picks the scratch buffers (one per thread).
-    index_t assign(const DenseView<T>& x, index_t begin, index_t end, label_t* labels, int slot) {
+    // already stored there. `slot` picks the scratch buffers (one per thread). Unless null,
+    // bounds_sq[2i] and [2i + 1] receive, as float, an upper bound of row i's squared
+    // distance to its center and a lower bound of that to every other center (0 for the
+    // rare row settled exactly).
+    index_t assign(const DenseView<T>& x, index_t begin, index_t end, label_t* labels, int slot,
+                   float* bounds_sq = nullptr) {
         Scratch& s = scratch_[static_cast<size_t>(slot)];
         index_t changed = 0;
         for (index_t b = begin; b < end; b += block_rows()) {
             const index_t m = std::min(block_rows(), end - b);
-            run_kernel(x.row(b), m, s, false);
+            const bool narrowed = run_kernel(x.row(b), m, s, bounds_sq != nullptr);
+            if (bounds_sq) copy_bounds(narrowed, s, m, bounds_sq + 2 * b);
             // The rare unsure rows first, so that the copy below is a plain (vectorized) loop.
             for (index_t r = 0; r < m; ++r)
                 if (s.status[static_cast<size_t>(r)] != 0)
@@ -151,6 +157,24 @@ private:
     };
 
     static constexpr bool kCanNarrow = std::is_same<T, double>::value;
+
+    // The kernel's squared bounds of a block as float (rounded outwards from double) and
+    // the lower bound of every row it was unsure of zeroed (its label is settled exactly).
+    void copy_bounds(bool narrowed, const Scratch& s, index_t m, float* out) const {
+        if constexpr (std::is_same<T, float>::value) {
+            (void)narrowed;
+            std::copy(s.bounds_sq.begin(), s.bounds_sq.begin() + 2 * m, out);
+        } else if (narrowed) {
+            std::copy(s.bounds_sq_narrow.begin(), s.bounds_sq_narrow.begin() + 2 * m, out);
+        } else {
+            for (index_t r = 0; r < m; ++r) {
+                out[2 * r] = stored_upper(s.bounds_sq[static_cast<size_t>(2 * r)]);
+                out[2 * r + 1] = stored_lower(s.bounds_sq[static_cast<size_t>(2 * r + 1)]);
+            }
+        }
+        for (index_t r = 0; r < m; ++r)
+            if (s.status[static_cast<size_t>(r)] != 0) out[2 * r + 1] = 0.0f;
+    }
 
     // Per-score rounding error is at most (d+2) u (3 max|c'|^2 + |x'|^2) for the
     // expansion, plus 4 u (|x'|^2 + |c'|^2) for shifting x and c by the origin

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "quickmeans/assign.hpp"
@@ -14,6 +15,7 @@
 #include "quickmeans/common.hpp"
 #include "quickmeans/inertia.hpp"
 #include "quickmeans/parallel.hpp"
+#include "quickmeans/relabel.hpp"
 
 namespace quickmeans {
 
@@ -32,9 +34,10 @@ index_t assign_labels(const DenseView<T>& x, const T* centers, index_t k, label_
 
 // One pass: assign every sample to its nearest center and accumulate cluster sums.
 // Returns how many labels changed.
+// bounds_sq, unless null, receives the rows' bounds (NearestCenter::assign).
 template <class T>
 index_t assign_and_sum(const DenseView<T>& x, const double* sample_weight, NearestCenter<T>& nearest,
-                       ClusterSums& sums, label_t* labels, int n_threads) {
+                       ClusterSums& sums, label_t* labels, int n_threads, float* bounds_sq = nullptr) {
     const RangeSplit& slots = sums.slots();
     std::vector<index_t> changed(static_cast<size_t>(slots.parts), 0);
     parallel_for(slots.parts, n_threads, [&](index_t s) {
@@ -43,7 +46,7 @@ index_t assign_and_sum(const DenseView<T>& x, const double* sample_weight, Neare
         const index_t step = nearest.block_rows() * 4;
         for (index_t b = slots.begin(s); b < slots.end(s); b += step) {
             const index_t e = std::min(b + step, slots.end(s));
-            changed[static_cast<size_t>(s)] += nearest.assign(x, b, e, labels, tid);
+            changed[static_cast<size_t>(s)] += nearest.assign(x, b, e, labels, tid, bounds_sq);
             sums.add_rows(s, x, sample_weight, labels, b, e);
         }
     });
@@ -80,13 +83,27 @@ FitSummary lloyd(const View& x, const double* sample_weight, T* centers, index_t
     ClusterSums sums(x.n, k, d);
     std::vector<T> next(static_cast<size_t>(k * d));
     std::fill(labels, labels + x.n, label_t(-1));
+    // Where a row's scan is long, each assignment also keeps the rows' bounds (8 bytes a row,
+    // at most 1/16 of a float row at d >= 32), so that the closing relabelling rescans only
+    // the rows whose label the last step's center moves could change (relabel.hpp).
+    constexpr bool kDense = std::is_same<View, DenseView<T>>::value;
+    const bool keep_bounds = kDense && d >= 32 && k * d >= 2048;
+    std::vector<float> bounds_sq(keep_bounds ? static_cast<size_t>(2 * x.n) : 0);
+    std::vector<T> assigned(keep_bounds ? static_cast<size_t>(k * d) : 0);  // the centers they hold for
 
     bool strict = false, relocated = false;
     int iter = 0;
     for (; iter < max_iter; ++iter) {
         control.check_stop();
         nearest.set_centers(centers);
-        const index_t changed = assign_and_sum(x, sample_weight, nearest, sums, labels, threads);
+        index_t changed;
+        if constexpr (kDense) {
+            if (keep_bounds) std::copy(centers, centers + k * d, assigned.begin());
+            changed = assign_and_sum(x, sample_weight, nearest, sums, labels, threads,
+                                     keep_bounds ? bounds_sq.data() : nullptr);
+        } else {
+            changed = assign_and_sum(x, sample_weight, nearest, sums, labels, threads);
+        }
         relocated = relocate_empty_clusters(x, sample_weight, centers, labels, k, sums.sums(), sums.weights(),
                                             threads);
         average_centers(sums.sums(), sums.weights(), k, d, next.data());
@@ -99,7 +116,14 @@ FitSummary lloyd(const View& x, const double* sample_weight, T* centers, index_t
         }
         if (shift <= tol) break;
     }
-    if (!strict || relocated) assign_labels(x, centers, k, labels, threads);
+    if (!strict || relocated) {
+        if constexpr (kDense) {
+            if (keep_bounds && max_iter > 0) relabel_with_bounds(x, assigned.data(), centers, k, bounds_sq.data(), labels, threads);
+            else assign_labels(x, centers, k, labels, threads);
+        } else {
+            assign_labels(x, centers, k, labels, threads);
+        }
+    }
     return FitSummary{control.final_inertia ? inertia(x, sample_weight, centers, labels, threads)
                                             : std::numeric_limits<double>::quiet_NaN(),
                       std::min(iter + 1, max_iter)};
