@@ -118,6 +118,47 @@ inline void transpose_group(const T* x, index_t rows, index_t d, const T* origin
     }
 }
 
+// Labels and statuses of one vector of rows, a lane per row. (Specialised per type: GCC
+// drops a vector_size that depends on a template parameter from a non-dependent type.)
+template <class T>
+struct OutcomeLanes;
+template <>
+struct OutcomeLanes<float> {
+    typedef label_t Labels __attribute__((vector_size(sizeof(label_t) * Lanes<float>::count)));
+    typedef unsigned char Status __attribute__((vector_size(Lanes<float>::count)));
+};
+template <>
+struct OutcomeLanes<double> {
+    typedef label_t Labels __attribute__((vector_size(sizeof(label_t) * Lanes<double>::count)));
+    typedef unsigned char Status __attribute__((vector_size(Lanes<double>::count)));
+};
+
+// One vector of rows' bounds as (upper, lower) pairs, out[2r] and out[2r + 1] for the
+// `count` rows it holds: a whole vector interleaved by two shuffles (lane by lane, these
+// stores were a third of a narrow kernel's instructions), a partial one lane by lane.
+template <class T>
+inline __attribute__((always_inline)) void store_bound_pairs(T* out, typename Lanes<T>::V upper,
+                                                             typename Lanes<T>::V lower, index_t count) {
+    typedef typename Lanes<T>::I I;
+    constexpr int L = Lanes<T>::count;
+    if (count == L) {
+        I low, high;
+        for (int i = 0; i < L / 2; ++i) {
+            low[2 * i] = i;
+            low[2 * i + 1] = L + i;
+            high[2 * i] = L / 2 + i;
+            high[2 * i + 1] = L + L / 2 + i;
+        }
+        store(out, __builtin_shuffle(upper, lower, low));
+        store(out + L, __builtin_shuffle(upper, lower, high));
+        return;
+    }
+    for (index_t r = 0; r < count; ++r) {
+        out[2 * r] = upper[r];
+        out[2 * r + 1] = lower[r];
+    }
+}
+
 // Features from which the wide path is taken: more FMAs per row and score make a
 // third tracked score cheap, and the scores' rounding bounds (which grow with d)
 // make two-way near ties common enough to be worth settling with two distances.
@@ -183,6 +224,8 @@ void nearest_impl(const X* x, index_t m, index_t d, const X* origin, const T* ce
     typedef typename Lanes<T>::V V;
     typedef typename Lanes<T>::I I;
     typedef typename Lanes<T>::Index IndexLane;
+    typedef typename OutcomeLanes<T>::Labels LabelV;
+    typedef typename OutcomeLanes<T>::Status StatusV;
     constexpr int L = Lanes<T>::count;
     constexpr index_t G = static_cast<index_t>(L) * R;  // rows per group: R vectors
     const T inf = __builtin_huge_val();
@@ -239,20 +282,25 @@ void nearest_impl(const X* x, index_t m, index_t d, const X* origin, const T* ce
             // Twice the margin covers the scores' error, ||x'||^2's and these two sums'.
             const V upper_sq = best[v] + xnorm[v] + (margin + margin);
             const V lower_sq = second[v] + xnorm[v] - (margin + margin);
-            for (int i = 0; i < L; ++i) {
-                const index_t r = static_cast<index_t>(v) * L + i;
-                if (r >= rows) break;
-                labels[g + r] = static_cast<label_t>(index[v][i]);
-                runner_up[g + r] = static_cast<label_t>(index2[v][i]);
-                // Comparisons with NaN are false: such rows are decided exactly.
-                status[g + r] = gap2[i] > margin[i] ? kCertain
-                                : (kWide && gap3[i] > margin[i]) ? kTwoWay
-                                                                  : kUncertain;
-                if (bounds_sq) {
-                    bounds_sq[2 * (g + r)] = upper_sq[i];
-                    bounds_sq[2 * (g + r) + 1] = lower_sq[i];
+            // Comparisons with NaN are false: such rows are decided exactly.
+            const I certain = gap2 > margin;
+            const I two_way = kWide ? I(gap3 > margin) : splat<I>(IndexLane(0));
+            static_assert(kCertain == 0 && kTwoWay == 1 && kUncertain == 2, "status from the masks (-1 or 0)");
+            const I state = certain ? splat<I>(IndexLane(0)) : (two_way + 2);
+            const index_t r0 = g + static_cast<index_t>(v) * L;
+            const index_t count = r0 + L <= g + rows ? L : (g + rows > r0 ? g + rows - r0 : 0);
+            if (count == L) {
+                store(labels + r0, __builtin_convertvector(index[v], LabelV));
+                store(runner_up + r0, __builtin_convertvector(index2[v], LabelV));
+                store(status + r0, __builtin_convertvector(state, StatusV));
+            } else {
+                for (index_t r = 0; r < count; ++r) {
+                    labels[r0 + r] = static_cast<label_t>(index[v][r]);
+                    runner_up[r0 + r] = static_cast<label_t>(index2[v][r]);
+                    status[r0 + r] = static_cast<unsigned char>(state[r]);
                 }
             }
+            if (bounds_sq) store_bound_pairs<T>(bounds_sq + 2 * r0, upper_sq, lower_sq, count);
         }
     }
 }

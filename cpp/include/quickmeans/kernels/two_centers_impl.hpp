@@ -11,21 +11,6 @@
 namespace quickmeans {
 namespace QM_KERNEL_NS {
 
-// Labels and statuses of one vector of rows, a lane per row. (Specialised per type: GCC
-// drops a vector_size that depends on a template parameter from a non-dependent type.)
-template <class T>
-struct OutcomeLanes;
-template <>
-struct OutcomeLanes<float> {
-    typedef label_t Labels __attribute__((vector_size(sizeof(label_t) * Lanes<float>::count)));
-    typedef unsigned char Status __attribute__((vector_size(Lanes<float>::count)));
-};
-template <>
-struct OutcomeLanes<double> {
-    typedef label_t Labels __attribute__((vector_size(sizeof(label_t) * Lanes<double>::count)));
-    typedef unsigned char Status __attribute__((vector_size(Lanes<double>::count)));
-};
-
 // centers_m2 and norms as for nearest(), k_pad the tile's width (centers 0 and 1 used);
 // status is kCertain, or kTwoWay when the other center may be the nearer.
 template <class T>
@@ -83,10 +68,8 @@ void nearest_two(const T* x, index_t m, index_t d, const T* origin, const T* cen
             if (bounds_sq) {
                 const V upper_sq = best + xnorm[v] + (margin + margin);
                 const V lower_sq = second + xnorm[v] - (margin + margin);
-                for (index_t r = r0; r < g + rows && r < r0 + L; ++r) {
-                    bounds_sq[2 * r] = upper_sq[r - r0];
-                    bounds_sq[2 * r + 1] = lower_sq[r - r0];
-                }
+                const index_t count = r0 + L <= g + rows ? L : (g + rows > r0 ? g + rows - r0 : 0);
+                store_bound_pairs<T>(bounds_sq + 2 * r0, upper_sq, lower_sq, count);
             }
         }
     }
