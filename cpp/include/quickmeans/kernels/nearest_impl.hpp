@@ -61,26 +61,35 @@ inline void store(T* p, const V& v) {
     __builtin_memcpy(p, &v, sizeof(V));
 }
 
+// The perfect shuffle of two vectors a, b (L lanes): `low` interleaves their low halves
+// (a0 b0 a1 b1 ...), `high` their high halves.
+template <class T>
+struct Interleave {
+    typename Lanes<T>::I low, high;
+    Interleave() {
+        constexpr int L = Lanes<T>::count;
+        for (int m = 0; m < L / 2; ++m) {
+            low[2 * m] = m;
+            low[2 * m + 1] = L + m;
+            high[2 * m] = L / 2 + m;
+            high[2 * m + 1] = L + L / 2 + m;
+        }
+    }
+};
+
 // Transposes an L x L block held in L vectors (L = lanes), in log2(L) rounds of the
 // perfect shuffle: out[2i] interleaves the low halves of v[i] and v[i + L/2], out[2i+1]
 // their high halves. Only lane moves, so values keep their bits.
 template <class T>
 inline __attribute__((always_inline)) void transpose_block(typename Lanes<T>::V (&v)[Lanes<T>::count]) {
     typedef typename Lanes<T>::V V;
-    typedef typename Lanes<T>::I I;
     constexpr int L = Lanes<T>::count;
-    I low, high;
-    for (int m = 0; m < L / 2; ++m) {
-        low[2 * m] = m;
-        low[2 * m + 1] = L + m;
-        high[2 * m] = L / 2 + m;
-        high[2 * m + 1] = L + L / 2 + m;
-    }
+    const Interleave<T> mix;
     for (int round = 1; round < L; round *= 2) {
         V next[L];
         for (int i = 0; i < L / 2; ++i) {
-            next[2 * i] = __builtin_shuffle(v[i], v[i + L / 2], low);
-            next[2 * i + 1] = __builtin_shuffle(v[i], v[i + L / 2], high);
+            next[2 * i] = __builtin_shuffle(v[i], v[i + L / 2], mix.low);
+            next[2 * i + 1] = __builtin_shuffle(v[i], v[i + L / 2], mix.high);
         }
         for (int i = 0; i < L; ++i) v[i] = next[i];
     }
@@ -139,18 +148,11 @@ struct OutcomeLanes<double> {
 template <class T>
 inline __attribute__((always_inline)) void store_bound_pairs(T* out, typename Lanes<T>::V upper,
                                                              typename Lanes<T>::V lower, index_t count) {
-    typedef typename Lanes<T>::I I;
     constexpr int L = Lanes<T>::count;
     if (count == L) {
-        I low, high;
-        for (int i = 0; i < L / 2; ++i) {
-            low[2 * i] = i;
-            low[2 * i + 1] = L + i;
-            high[2 * i] = L / 2 + i;
-            high[2 * i + 1] = L + L / 2 + i;
-        }
-        store(out, __builtin_shuffle(upper, lower, low));
-        store(out + L, __builtin_shuffle(upper, lower, high));
+        const Interleave<T> mix;
+        store(out, __builtin_shuffle(upper, lower, mix.low));
+        store(out + L, __builtin_shuffle(upper, lower, mix.high));
         return;
     }
     for (index_t r = 0; r < count; ++r) {
