@@ -30,8 +30,10 @@ def fit(X=X_GOOD, **params):
 def test_non_finite_values(bad, message, dtype) -> None:
     X = X_GOOD.astype(dtype)
     X[7, 1] = bad
-    with pytest.raises(ValueError, match=message):
-        fit(X)
+    # tol > 0: the pass that scales tol checks X; tol = 0: the separate check does.
+    for tol in (1e-4, 0.0):
+        with pytest.raises(ValueError, match=message):
+            fit(X, tol=tol)
     model = fit(X_GOOD.astype(dtype))
     for method in (model.predict, model.transform, model.score):
         with pytest.raises(ValueError, match=message):
@@ -336,3 +338,11 @@ def test_elbow_without_a_knee_suggests_the_best_silhouette() -> None:
     result = quickmeans.elbow(X_GOOD, [2, 3], sample_size=2**70)
     assert result.knee is None and not np.isnan(result.silhouette).any()
     assert result.suggested == result.k[np.argmax(result.silhouette)]
+
+
+@pytest.mark.parametrize("tol", [1e-4, 0.0])
+def test_values_too_large_for_squared_distances(tol) -> None:
+    X = X_GOOD.copy()
+    X[3, 0] = 1e300  # finite, but its squared distances overflow float64
+    with pytest.raises(ValueError, match="too large for k-means"):
+        fit(X, tol=tol)

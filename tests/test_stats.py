@@ -28,3 +28,19 @@ def test_mean_feature_variance_by_hand() -> None:
     # Columns (0, 2, 4) and (1, 1, 1): variances 8/3 and 0, mean 4/3.
     X = np.array([[0.0, 1.0], [2.0, 1.0], [4.0, 1.0]])
     assert _core.mean_feature_variance(X, 2) == pytest.approx(4 / 3, rel=1e-15)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_mean_feature_variance_with_a_limit_is_nan_past_it(dtype) -> None:
+    # With a limit, the pass is also all_finite's check: NaN for NaN, infinity or a value
+    # above the limit in magnitude (KMeans.fit then raises check_finite's error), anywhere.
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(20_000, 6)).astype(dtype)
+    expected = _core.mean_feature_variance(X, 2)
+    assert _core.mean_feature_variance(X, 2, 4.0 * float(np.abs(X).max())) == expected
+    for row in (0, 9_999, 19_999):
+        for bad in (np.nan, np.inf, -np.inf, 1e30):
+            Y = X.copy()
+            Y[row, 3] = bad
+            got = [_core.mean_feature_variance(Y, threads, 1e20) for threads in (1, 2)]
+            assert np.isnan(got).all(), (row, bad)

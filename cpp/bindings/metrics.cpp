@@ -35,10 +35,10 @@ double silhouette_typed(const py::array& X, const py::array_t<qm::label_t, py::a
 }
 
 template <class T>
-double mean_variance_typed(const py::array& X, std::int64_t n_threads) {
+double mean_variance_typed(const py::array& X, std::int64_t n_threads, double limit) {
     const auto x = dense<T>(X, "X");
     double v = 0.0;
-    without_gil([&] { v = qm::mean_feature_variance(x, capped_threads(n_threads)); });
+    without_gil([&] { v = qm::mean_feature_variance(x, capped_threads(n_threads), limit); });
     return v;
 }
 
@@ -69,9 +69,11 @@ void register_metrics(py::module_& m) {
     m.def("magnitude_limit", [](index_t n_features) { return qm::magnitude_limit(n_features); },
           py::arg("n_features"));
 
-    m.def("mean_feature_variance", [](const py::array& X, std::int64_t n_threads) -> double {
-        QM_DISPATCH(X, mean_variance_typed<float>(X, n_threads), mean_variance_typed<double>(X, n_threads));
-    }, py::arg("X"), py::arg("n_threads"));
+    // NaN when a value is NaN, infinite or above limit in magnitude (all_finite's check).
+    m.def("mean_feature_variance", [](const py::array& X, std::int64_t n_threads, double limit) -> double {
+        QM_DISPATCH(X, mean_variance_typed<float>(X, n_threads, limit),
+                    mean_variance_typed<double>(X, n_threads, limit));
+    }, py::arg("X"), py::arg("n_threads"), py::arg("limit") = std::numeric_limits<double>::infinity());
 
     m.def("mean_feature_variance_csr", [](const py::array& data, const py::array& indices, const py::array& indptr,
                                           index_t n_features) {

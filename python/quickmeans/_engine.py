@@ -86,11 +86,19 @@ def inertia(X: Data, weights: np.ndarray | None, centers: np.ndarray, labels: np
     return _core.inertia_csr(*parts, weights, centers, labels, n_threads)
 
 
-def mean_feature_variance(X: Data, n_threads: int) -> float:
+def mean_feature_variance(X: Data, n_threads: int, check_finite_X: bool = False) -> float:
+    """scikit-learn's scale for tol. check_finite_X: dense X has not been checked for NaN,
+    infinity or huge values, and the same pass over X checks it (raising check_finite's
+    error), sparing KMeans.fit a pass."""
     parts = _csr(X)
-    if parts is None:
+    if parts is not None:
+        return _core.mean_feature_variance_csr(*parts)
+    if not check_finite_X:
         return _core.mean_feature_variance(X, n_threads)
-    return _core.mean_feature_variance_csr(*parts)
+    variance = _core.mean_feature_variance(X, n_threads, _core.magnitude_limit(X.shape[1]))
+    if not np.isfinite(variance):
+        check_finite(X, n_threads=n_threads)  # raises the NaN, infinity or magnitude message
+    return variance
 
 
 def rows(X: Data, index: np.ndarray) -> np.ndarray:

@@ -271,7 +271,11 @@ default='k-means++'
         params = self._checked_params()
         n_threads = params["n_threads"]
         X_raw = X
-        X = check_data(X, estimator=type(self).__name__, n_threads=n_threads)
+        tol = params["tol"]
+        # With tol > 0, X's check for NaN/inf is made by the pass that scales tol.
+        X = check_data(X, estimator=type(self).__name__, n_threads=n_threads, finite=tol == 0)
+        if tol != 0:
+            tol = _engine.mean_feature_variance(X, n_threads, check_finite_X=True) * tol
         n_clusters = params["n_clusters"]
         if X.shape[0] < n_clusters:
             raise ValueError(f"n_samples={X.shape[0]} should be >= n_clusters={n_clusters}.")
@@ -281,8 +285,6 @@ default='k-means++'
         if algorithm == "auto":
             algorithm = choose_algorithm(X.shape[0], X.shape[1], n_clusters, X.dtype.itemsize,
                                          is_memory_mapped(X))
-        tol = params["tol"]
-        tol = 0.0 if tol == 0 else _engine.mean_feature_variance(X, n_threads) * tol
 
         init = CenteredCallableInit(self.init, X) if callable(self.init) else self.init
         best: tuple[np.ndarray, np.ndarray, float, int] | None = None

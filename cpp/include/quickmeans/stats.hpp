@@ -58,12 +58,18 @@ struct ColumnMoments {
 // number of groups of chunks, in order, and the groups merged in order: the same result for
 // any thread count, as accurate as two passes over all of X (no cancellation for data far
 // from the origin), and memory for the groups' moments only, whatever the size of X.
+// NaN when a value is NaN, infinite or above `limit` in magnitude: the same pass is then
+// all_finite's check (KMeans.fit's validation of X and its tol scale in one read of X).
 template <class T>
-double mean_feature_variance(const DenseView<T>& x, int n_threads) {
+double mean_feature_variance(const DenseView<T>& x, int n_threads,
+                             double limit = std::numeric_limits<double>::infinity()) {
     const index_t n = x.n, d = x.d;
     if (n == 0 || d == 0) return 0.0;
+    const T largest = limit < static_cast<double>(std::numeric_limits<T>::max()) ? static_cast<T>(limit)
+                                                                                  : std::numeric_limits<T>::max();
     const RangeSplit chunks = fixed_chunks(n, std::max<index_t>(64, (index_t{1} << 15) / d));  // ~256 KB
     const RangeSplit groups{chunks.parts, std::min<index_t>(chunks.parts, 64)};
+    std::vector<char> in_range(static_cast<size_t>(groups.parts), 1);
     std::vector<ColumnMoments> moments(static_cast<size_t>(groups.parts), ColumnMoments(d));
     parallel_for(groups.parts, n_threads, [&](index_t g) {
         ColumnMoments chunk(d);
@@ -72,10 +78,15 @@ double mean_feature_variance(const DenseView<T>& x, int n_threads) {
             std::fill(chunk.mean.begin(), chunk.mean.end(), 0.0);
             std::fill(chunk.squares.begin(), chunk.squares.end(), 0.0);
             chunk.count = static_cast<double>(end - begin);
+            unsigned bad = 0;  // an OR of comparisons (false for NaN) vectorises
             for (index_t i = begin; i < end; ++i) {
                 const T* xi = x.row(i);
-                for (index_t j = 0; j < d; ++j) chunk.mean[static_cast<size_t>(j)] += static_cast<double>(xi[j]);
+                for (index_t j = 0; j < d; ++j) {
+                    chunk.mean[static_cast<size_t>(j)] += static_cast<double>(xi[j]);
+                    bad |= !(std::fabs(xi[j]) <= largest);
+                }
             }
+            if (bad) in_range[static_cast<size_t>(g)] = 0;
             for (double& v : chunk.mean) v /= chunk.count;
             for (index_t i = begin; i < end; ++i) {
                 const T* xi = x.row(i);
@@ -87,6 +98,8 @@ double mean_feature_variance(const DenseView<T>& x, int n_threads) {
             moments[static_cast<size_t>(g)].merge(chunk);
         }
     });
+    for (char ok : in_range)
+        if (!ok) return std::numeric_limits<double>::quiet_NaN();
     for (index_t g = 1; g < groups.parts; ++g) moments[0].merge(moments[static_cast<size_t>(g)]);
     double s = 0.0;
     for (double v : moments[0].squares) s += v / static_cast<double>(n);
