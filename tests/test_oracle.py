@@ -242,6 +242,20 @@ def test_lloyd_closing_labels_from_bounds_are_the_nearest_centers(dtype, weighte
     assert n_iter > 7  # the last run went on past every max_iter stop above
 
 
+@pytest.mark.parametrize("k", [1, 2, 3])
+def test_lloyd_closing_labels_from_bounds_with_few_centers(k) -> None:
+    # One center (no other: its lower bound is infinite), two (the two-center kernel's
+    # bounds) and three, on rows long enough (k * d >= 2048) for Lloyd to keep bounds.
+    from quickmeans import _core
+
+    X = make_blobs(600, 2100, 3, seed=k, spread=30.0)
+    init = X[:k].copy()
+    for max_iter, tol in ((1, 0.0), (2, 0.0), (300, 1.0)):
+        centers, labels, _, _ = _core.fit(X, None, init.copy(), "lloyd", max_iter, tol, 2)
+        np.testing.assert_array_equal(labels, ref.nearest_centers(X, centers),
+                                      err_msg=f"{max_iter} {tol}")
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_predict_transform_score_match_reference(dtype) -> None:
     X = make_blobs(1000, 8, 5, seed=8, dtype=dtype)
