@@ -5,6 +5,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 #include <vector>
 
@@ -184,6 +185,31 @@ void average_centers(const double* sums, const double* weights, index_t k, index
         for (index_t j = 0; j < d; ++j) centers[c * d + j] = static_cast<T>(sums[from * d + j] / w);
     }
 }
+
+// How far each center moved between two steps (double), and for each center the largest
+// move among the others: what a lower bound on a sample's distance to every center but its
+// own loses over the step (Hamerly's bounds, Lloyd's closing relabelling).
+struct CenterMoves {
+    std::vector<double> shift;
+    index_t largest = 0;
+    double top = 0.0, runner_up = 0.0;  // the largest move, and the largest of the others
+
+    template <class T>
+    void measure(const T* old_centers, const T* new_centers, index_t k, index_t d) {
+        shift.resize(static_cast<size_t>(k));
+        largest = 0;
+        for (index_t c = 0; c < k; ++c) {
+            shift[static_cast<size_t>(c)] = std::sqrt(squared_distance(old_centers + c * d, new_centers + c * d, d));
+            if (shift[static_cast<size_t>(c)] > shift[static_cast<size_t>(largest)]) largest = c;
+        }
+        runner_up = 0.0;
+        for (index_t c = 0; c < k; ++c)
+            if (c != largest) runner_up = std::max(runner_up, shift[static_cast<size_t>(c)]);
+        top = shift[static_cast<size_t>(largest)];
+    }
+    double of(index_t c) const { return shift[static_cast<size_t>(c)]; }
+    double of_others(index_t c) const { return c == largest ? runner_up : top; }
+};
 
 // Sum over clusters of the squared shift of each center, in double.
 template <class T>

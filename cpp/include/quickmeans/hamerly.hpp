@@ -24,6 +24,7 @@
 
 #include "quickmeans/assign.hpp"
 #include "quickmeans/bounded.hpp"
+#include "quickmeans/centers.hpp"
 #include "quickmeans/common.hpp"
 #include "quickmeans/distance.hpp"
 #include "quickmeans/inertia.hpp"
@@ -38,7 +39,7 @@ class HamerlyBounds {
 public:
     HamerlyBounds(const DenseView<T>& x, index_t k, int n_threads)
         : x_(x), k_(k), nearest_(k, x.d, n_threads), upper_(static_cast<size_t>(x.n)),
-          lower_(static_cast<size_t>(x.n)), half_min_(static_cast<size_t>(k)), shift_(static_cast<size_t>(k), 0.0),
+          lower_(static_cast<size_t>(x.n)), half_min_(static_cast<size_t>(k)),
           upper_total_(static_cast<size_t>(k), 0.0), lower_total_(static_cast<size_t>(k), 0.0),
           test_upper_total_(static_cast<size_t>(k), 0.0f), test_lower_total_(static_cast<size_t>(k), 0.0f),
           test_half_min_(static_cast<size_t>(k), 0.0f),
@@ -118,19 +119,10 @@ public:
     // total; to its lower total, the largest shift among the other centers (the runner-up
     // shift for the center that moved most, the largest for the rest).
     void move_centers(const T* old_centers, const T* new_centers, const label_t*, int) {
-        const index_t d = x_.d;
-        index_t largest = 0;
+        moves_.measure(old_centers, new_centers, k_, x_.d);
         for (index_t c = 0; c < k_; ++c) {
-            shift_[static_cast<size_t>(c)] = std::sqrt(squared_distance(old_centers + c * d, new_centers + c * d, d));
-            if (shift_[static_cast<size_t>(c)] > shift_[static_cast<size_t>(largest)]) largest = c;
-        }
-        double runner_up = 0.0;
-        for (index_t c = 0; c < k_; ++c)
-            if (c != largest) runner_up = std::max(runner_up, shift_[static_cast<size_t>(c)]);
-        const double top = shift_[static_cast<size_t>(largest)];
-        for (index_t c = 0; c < k_; ++c) {
-            upper_total_[static_cast<size_t>(c)] += shift_[static_cast<size_t>(c)];
-            lower_total_[static_cast<size_t>(c)] += c == largest ? runner_up : top;
+            upper_total_[static_cast<size_t>(c)] += moves_.of(c);
+            lower_total_[static_cast<size_t>(c)] += moves_.of_others(c);
             test_upper_total_[static_cast<size_t>(c)] = float_at_least(upper_total_[static_cast<size_t>(c)]);
             test_lower_total_[static_cast<size_t>(c)] = float_at_least(lower_total_[static_cast<size_t>(c)]);
         }
@@ -209,7 +201,8 @@ private:
     NearestCenter<T> nearest_;
     const T* centers_ = nullptr;
     std::vector<float> upper_, lower_;
-    std::vector<double> half_min_, shift_;
+    std::vector<double> half_min_;
+    CenterMoves moves_;  // the last step's, measured in move_centers
     std::vector<double> upper_total_, lower_total_;  // running totals per center, see the top
     // The same for the float test: totals rounded up, half_min down (so the test stays sound).
     std::vector<float> test_upper_total_, test_lower_total_, test_half_min_;

@@ -13,8 +13,9 @@
 
 #include "quickmeans/assign.hpp"
 #include "quickmeans/bound_rounding.hpp"
+#include "quickmeans/centers.hpp"
 #include "quickmeans/common.hpp"
-#include "quickmeans/distance.hpp"
+#include "quickmeans/inertia.hpp"
 #include "quickmeans/kernels.hpp"
 #include "quickmeans/parallel.hpp"
 
@@ -26,16 +27,8 @@ template <class T>
 void relabel_with_bounds(const DenseView<T>& x, const T* old_centers, const T* centers, index_t k,
                          const float* bounds_sq, label_t* labels, int n_threads) {
     const index_t d = x.d;
-    std::vector<double> shift(static_cast<size_t>(k));
-    index_t largest = 0;
-    for (index_t c = 0; c < k; ++c) {
-        shift[static_cast<size_t>(c)] = std::sqrt(squared_distance(old_centers + c * d, centers + c * d, d));
-        if (shift[static_cast<size_t>(c)] > shift[static_cast<size_t>(largest)]) largest = c;
-    }
-    double runner_up = 0.0;  // the largest move among the centers other than `largest`
-    for (index_t c = 0; c < k; ++c)
-        if (c != largest) runner_up = std::max(runner_up, shift[static_cast<size_t>(c)]);
-    const double top = shift[static_cast<size_t>(largest)];
+    CenterMoves moves;
+    moves.measure(old_centers, centers, k, d);
 
     NearestCenter<T> nearest(k, d, n_threads);
     nearest.set_centers(centers);
@@ -57,16 +50,15 @@ void relabel_with_bounds(const DenseView<T>& x, const T* old_centers, const T* c
         nearest.assign(DenseView<T>{g.rows.data(), count, d}, 0, count, g.labels.data(), thread_id());
         for (index_t q = 0; q < count; ++q) labels[g.index[static_cast<size_t>(q)]] = g.labels[static_cast<size_t>(q)];
     };
-    const RangeSplit chunks{x.n, std::max<index_t>(1, (x.n + 4095) / 4096)};
+    const RangeSplit chunks = fixed_chunks(x.n);
     parallel_for(chunks.parts, n_threads, [&](index_t p) {
         Gathered& g = gathered[static_cast<size_t>(thread_id())];
         index_t count = 0;
         for (index_t i = chunks.begin(p); i < chunks.end(p); ++i) {
             const label_t a = labels[i];
-            const double upper = std::sqrt(std::max(0.0, static_cast<double>(bounds_sq[2 * i]))) +
-                                 shift[static_cast<size_t>(a)];
+            const double upper = std::sqrt(std::max(0.0, static_cast<double>(bounds_sq[2 * i]))) + moves.of(a);
             const double lower = std::sqrt(std::max(0.0, static_cast<double>(bounds_sq[2 * i + 1]))) -
-                                 (a == largest ? runner_up : top);
+                                 moves.of_others(a);
             if (bound_excludes(upper, lower)) continue;  // NaN never excludes
             g.index[static_cast<size_t>(count++)] = i;
             if (count == block) {

@@ -7,6 +7,7 @@
 
 #include "quickmeans/common.hpp"
 #include "quickmeans/distance.hpp"
+#include "quickmeans/inertia.hpp"
 #include "quickmeans/kernels.hpp"
 #include "quickmeans/parallel.hpp"
 
@@ -63,8 +64,7 @@ void take_rows(const DenseView<T>& x, const index_t* index, index_t count, T* ou
 template <class T>
 index_t split_rows(const DenseView<T>& x, const double* sample_weight, const T* centers, const label_t* labels,
                    const index_t* index, index_t* order, T* out, double* side_inertia, int n_threads) {
-    constexpr index_t kChunk = 4096;
-    const RangeSplit chunks{x.n, std::max<index_t>(1, (x.n + kChunk - 1) / kChunk)};
+    const RangeSplit chunks = fixed_chunks(x.n);
     std::vector<index_t> left_before(static_cast<size_t>(chunks.parts) + 1, 0);
     parallel_for(chunks.parts, n_threads, [&](index_t p) {
         index_t zeros = 0;

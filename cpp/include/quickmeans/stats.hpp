@@ -13,6 +13,14 @@
 
 namespace quickmeans {
 
+// `limit` as a T, capped at the dtype's largest finite value: |value| <= it is false for
+// NaN, infinity and values beyond the limit.
+template <class T>
+T magnitude_cap(double limit) {
+    return limit < static_cast<double>(std::numeric_limits<T>::max()) ? static_cast<T>(limit)
+                                                                      : std::numeric_limits<T>::max();
+}
+
 // True when every |value| is at most `limit` (capped at the dtype's largest finite value):
 // false on NaN, infinity, or a value too large for the caller's arithmetic.
 template <class T>
@@ -20,9 +28,7 @@ bool all_finite(const T* data, index_t size, int n_threads,
                 double limit = std::numeric_limits<double>::infinity()) {
     const RangeSplit chunks = fixed_chunks(size, 1 << 16);
     std::vector<char> ok(static_cast<size_t>(chunks.parts), 1);
-    const T largest = limit < static_cast<double>(std::numeric_limits<T>::max())
-                          ? static_cast<T>(limit)
-                          : std::numeric_limits<T>::max();
+    const T largest = magnitude_cap<T>(limit);
     parallel_for(chunks.parts, n_threads, [&](index_t p) {
         // An OR of comparisons (false for NaN) vectorises; a float sum would not.
         unsigned bad = 0;
@@ -65,8 +71,7 @@ double mean_feature_variance(const DenseView<T>& x, int n_threads,
                              double limit = std::numeric_limits<double>::infinity()) {
     const index_t n = x.n, d = x.d;
     if (n == 0 || d == 0) return 0.0;
-    const T largest = limit < static_cast<double>(std::numeric_limits<T>::max()) ? static_cast<T>(limit)
-                                                                                  : std::numeric_limits<T>::max();
+    const T largest = magnitude_cap<T>(limit);
     const RangeSplit chunks = fixed_chunks(n, std::max<index_t>(64, (index_t{1} << 15) / d));  // ~256 KB
     const RangeSplit groups{chunks.parts, std::min<index_t>(chunks.parts, 64)};
     std::vector<char> in_range(static_cast<size_t>(groups.parts), 1);

@@ -142,6 +142,13 @@ struct OutcomeLanes<double> {
     typedef unsigned char Status __attribute__((vector_size(Lanes<double>::count)));
 };
 
+// How many rows of the vector of L rows that starts at row r0 lie before row `end`.
+template <class T>
+inline index_t rows_in_vector(index_t r0, index_t end) {
+    constexpr index_t L = Lanes<T>::count;
+    return r0 + L <= end ? L : (end > r0 ? end - r0 : 0);
+}
+
 // One vector of rows' bounds as (upper, lower) pairs, out[2r] and out[2r + 1] for the
 // `count` rows it holds: a whole vector interleaved by two shuffles (lane by lane, these
 // stores were a third of a narrow kernel's instructions), a partial one lane by lane.
@@ -290,7 +297,7 @@ void nearest_impl(const X* x, index_t m, index_t d, const X* origin, const T* ce
             static_assert(kCertain == 0 && kTwoWay == 1 && kUncertain == 2, "status from the masks (-1 or 0)");
             const I state = certain ? splat<I>(IndexLane(0)) : (two_way + 2);
             const index_t r0 = g + static_cast<index_t>(v) * L;
-            const index_t count = r0 + L <= g + rows ? L : (g + rows > r0 ? g + rows - r0 : 0);
+            const index_t count = rows_in_vector<T>(r0, g + rows);
             if (count == L) {
                 store(labels + r0, __builtin_convertvector(index[v], LabelV));
                 store(runner_up + r0, __builtin_convertvector(index2[v], LabelV));

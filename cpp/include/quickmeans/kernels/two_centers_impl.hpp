@@ -54,21 +54,21 @@ void nearest_two(const T* x, index_t m, index_t d, const T* origin, const T* cen
             static_assert(kCertain == 0 && kTwoWay == 1, "status from the certainty mask (-1 or 0)");
             const StatusV state = __builtin_convertvector(certain + 1, StatusV);
             const index_t r0 = g + static_cast<index_t>(v) * L;
-            if (r0 + L <= g + rows) {
+            const index_t count = rows_in_vector<T>(r0, g + rows);
+            if (count == L) {
                 store(labels + r0, label);
                 store(runner_up + r0, LabelV{} + 1 - label);
                 store(status + r0, state);
             } else {
-                for (index_t r = r0; r < g + rows; ++r) {
-                    labels[r] = label[r - r0];
-                    runner_up[r] = 1 - label[r - r0];
-                    status[r] = state[r - r0];
+                for (index_t r = 0; r < count; ++r) {
+                    labels[r0 + r] = label[r];
+                    runner_up[r0 + r] = 1 - label[r];
+                    status[r0 + r] = state[r];
                 }
             }
             if (bounds_sq) {
                 const V upper_sq = best + xnorm[v] + (margin + margin);
                 const V lower_sq = second + xnorm[v] - (margin + margin);
-                const index_t count = r0 + L <= g + rows ? L : (g + rows > r0 ? g + rows - r0 : 0);
                 store_bound_pairs<T>(bounds_sq + 2 * r0, upper_sq, lower_sq, count);
             }
         }
