@@ -326,6 +326,45 @@ def test_near_ties_are_settled_exactly_in_float32() -> None:
     assert model.n_iter_ == 1
 
 
+@pytest.mark.parametrize("scale", [1e-20, 1.0, 1e15])
+@pytest.mark.parametrize("d", [1, 7, 16, 19])
+def test_two_center_labels_are_exact_at_every_scale_and_simd_level(scale, d) -> None:
+    # The two-center kernel sums each row's squared differences to both centers (a rounding
+    # relative to the distances, plus an absolute floor for underflow: at 1e-20 the squares
+    # are float's subnormals) and reads Hamerly's failed rows where they lie. Points within
+    # 1e-6 of the bisector, far from both centers (most of their distance orthogonal to
+    # it), where float32 sums order half of them wrongly: the exact nearest center, the lower
+    # index on a tie, at every SIMD level; and Hamerly gives Lloyd's run.
+    from quickmeans import _core
+
+    rng = np.random.RandomState(d)
+    centers = ((rng.randn(2, d) * 0.01 + 1.0) * scale).astype(np.float32)
+    middle = (centers[0].astype(np.float64) + centers[1]) / 2
+    axis = centers[1].astype(np.float64) - centers[0]
+    unit = axis / np.linalg.norm(axis)
+    along = np.concatenate([np.zeros(5), rng.uniform(-1e-6, 1e-6, 2000), rng.uniform(-2, 2, 200)])
+    across = rng.randn(len(along), d)
+    across -= np.outer(across @ unit, unit)
+    X = (middle + along[:, None] * axis + across * np.linalg.norm(axis) * 30).astype(np.float32)
+    expected = ref.nearest_centers(X, centers)
+    original = _core.simd_level()
+    try:
+        for level in _core.simd_levels():
+            _core.set_simd_level(level)
+            labels, nonfinite = _core.predict(X, centers, 2)
+            np.testing.assert_array_equal(labels, expected, err_msg=level)
+            assert nonfinite == 0
+            runs = {algorithm: _core.fit(X, None, centers.copy(), algorithm, 30, 0.0, 2)
+                    for algorithm in ("lloyd", "hamerly")}
+            for got, want in zip(runs["hamerly"][:2], runs["lloyd"][:2]):
+                np.testing.assert_array_equal(got, want, err_msg=level)
+            np.testing.assert_array_equal(runs["lloyd"][1],
+                                          ref.nearest_centers(X, runs["lloyd"][0]), err_msg=level)
+    finally:
+        _core.set_simd_level(original)
+    assert 0 < expected.sum() < len(X)
+
+
 def _at_every_simd_level(run):
     from quickmeans import _core
 

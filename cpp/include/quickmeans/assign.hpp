@@ -3,7 +3,9 @@
 // best center per sample from ||c||^2 - 2 x.c in the data's dtype and flags the
 // rare sample whose runner-up is within the kernel's rounding bound; those are
 // settled here with exact double distances. So the label is the exact argmin
-// (lowest index on ties) at every SIMD level.
+// (lowest index on ties) at every SIMD level. Two centers (every split of
+// BisectingKMeans) have a kernel of their own (kernels/two_centers_impl.hpp), which sums
+// each row's squared differences and reads rows listed by index where they lie.
 //
 // Double rows are scored in float where the centers' scale allows it: twice the lanes per
 // instruction (1M x 8, k=16: predict 8.2 -> 5.9 ms), while rows are still read, shifted
@@ -40,6 +42,7 @@ public:
           scratch_(static_cast<size_t>(std::max(1, n_threads))) {
         for (auto& s : scratch_) {
             s.transposed.resize(static_cast<size_t>(kernels_.group_rows * d));
+            if (k != 2) s.gathered.resize(static_cast<size_t>(block_rows() * d));
             s.status.resize(static_cast<size_t>(block_rows()));
             s.labels.resize(static_cast<size_t>(block_rows()));
             s.runner_up.resize(static_cast<size_t>(block_rows()));
@@ -88,7 +91,7 @@ public:
         index_t changed = 0;
         for (index_t b = begin; b < end; b += block_rows()) {
             const index_t m = std::min(block_rows(), end - b);
-            const bool narrowed = run_kernel(x.row(b), m, s, bounds_sq != nullptr);
+            const bool narrowed = run_kernel(x.row(b), nullptr, m, s, bounds_sq != nullptr);
             if (bounds_sq) copy_bounds(narrowed, s, m, bounds_sq + 2 * b);
             // The rare unsure rows first, so that the copy below is a plain (vectorized) loop.
             for (index_t r = 0; r < m; ++r)
@@ -104,21 +107,22 @@ public:
         return changed;
     }
 
-    // For the bound-based algorithms: labels of m <= block_rows() rows stored
-    // contiguously at `rows` (all of a block, or the gathered rows whose bounds failed),
-    // with upper[r] >= the distance to labels[r] and lower[r] <= the distance to every
-    // other center. Rows the kernel could not decide get their exact distance as upper
-    // bound and 0 as lower bound.
-    void assign_with_bounds(const T* rows, index_t m, label_t* labels, double* upper, double* lower, int slot) {
+    // For the bound-based algorithms: labels of m <= block_rows() rows of x, contiguous
+    // (listed null: all of a block) or listed by index (the rows whose bounds failed), with
+    // upper[r] >= the distance to labels[r] and lower[r] <= the distance to every other
+    // center. Rows the kernel could not decide get their exact distance as upper bound and
+    // 0 as lower bound.
+    void assign_with_bounds(const T* x, const index_t* listed, index_t m, label_t* labels, double* upper,
+                            double* lower, int slot) {
         Scratch& s = scratch_[static_cast<size_t>(slot)];
         // The bounds of every row (vectorized, in the kernels), then the labels, with the
         // unsure rows settled and their bounds replaced.
-        if (run_kernel(rows, m, s, true)) root_narrowed_(s.bounds_sq_narrow.data(), m, upper, lower);
+        if (run_kernel(x, listed, m, s, true)) root_narrowed_(s.bounds_sq_narrow.data(), m, upper, lower);
         else kernels_.root_bounds(s.bounds_sq.data(), m, upper, lower);
         for (index_t r = 0; r < m; ++r) {
             labels[r] = s.labels[static_cast<size_t>(r)];
             if (s.status[static_cast<size_t>(r)] == 0) continue;
-            const T* xr = rows + r * d_;
+            const T* xr = x + (listed ? listed[r] : r) * d_;
             const label_t label = settled_label(xr, r, s);
             labels[r] = label;
             upper[r] = std::sqrt(squared_distance(xr, centers_ + label * d_, d_));
@@ -147,6 +151,7 @@ private:
 
     struct Scratch {
         std::vector<T> transposed;
+        std::vector<T> gathered;  // listed rows copied together, for the kernels that read blocks
         std::vector<unsigned char> status;
         std::vector<label_t> labels;
         std::vector<label_t> runner_up;
@@ -218,9 +223,19 @@ private:
         narrowed_ = max_norm2 >= 1e-30 && max_norm2 <= 1e30;
     }
 
-    // Scores a block; returns true when it was scored in float (its bounds, if asked for, are
-    // then in bounds_sq_narrow, else in bounds_sq).
-    bool run_kernel(const T* rows, index_t m, Scratch& s, bool bounds) const {
+    // Scores a block of rows (contiguous at `rows`, or listed by index from there); returns
+    // true when it was scored in float (its bounds, if asked for, are then in
+    // bounds_sq_narrow, else in bounds_sq).
+    bool run_kernel(const T* rows, const index_t* listed, index_t m, Scratch& s, bool bounds) const {
+        if (k_ == 2) {  // every split of BisectingKMeans: a kernel that reads listed rows in place
+            kernels_.nearest_two(rows, listed, m, d_, centers_, margin_coef_, s.labels.data(), s.runner_up.data(),
+                                 s.status.data(), bounds ? s.bounds_sq.data() : nullptr);
+            return false;
+        }
+        if (listed) {
+            kernels_.gather_rows(rows, d_, listed, m, s.gathered.data());
+            rows = s.gathered.data();
+        }
         if constexpr (kCanNarrow) {
             if (narrowed_ && !s.widened) {
                 narrowed_kernel_(rows, m, d_, origin_.data(), centers_m2_narrow_.data(), norms_narrow_.data(), k_pad_,
@@ -233,11 +248,9 @@ private:
                 s.widened = true;  // exact settling of so many rows costs more than double scores
             }
         }
-        // Two centers (every split of BisectingKMeans) have a kernel of their own.
-        const auto kernel = k_ == 2 ? kernels_.nearest_two : kernels_.nearest;
-        kernel(rows, m, d_, origin_.data(), centers_m2_.data(), norms_.data(), k_pad_, margin_coef_, max_norm2_,
-               s.labels.data(), s.runner_up.data(), s.status.data(), s.transposed.data(),
-               bounds ? s.bounds_sq.data() : nullptr);
+        kernels_.nearest(rows, m, d_, origin_.data(), centers_m2_.data(), norms_.data(), k_pad_, margin_coef_,
+                         max_norm2_, s.labels.data(), s.runner_up.data(), s.status.data(), s.transposed.data(),
+                         bounds ? s.bounds_sq.data() : nullptr);
         return false;
     }
 

@@ -3,9 +3,10 @@
 // bound (distance to every other center). A sample is skipped when its upper bound is
 // below both its lower bound and half the distance from its center to the nearest
 // other center (tested in float, kernels/bounds_impl.hpp); the samples that fail even
-// with a tightened upper bound are gathered into blocks (or scanned where they lie, when
-// they are most of their step) and scored by Lloyd's SIMD nearest-center kernel, which
-// also returns their new bounds. Memory is O(n): two floats per sample, rounded outwards.
+// with a tightened upper bound are listed in blocks (or scanned where they lie, when they
+// are most of their step) and scored by Lloyd's SIMD nearest-center kernel, which also
+// returns their new bounds (two centers: the listed rows read where they lie; more: the
+// rows gathered first). Memory is O(n): two floats per sample, rounded outwards.
 //
 // The bounds pass reads the bounds and writes none: loosening every sample's bounds by the
 // centers' shifts (a store of 8 bytes per sample per iteration, 8 of the pass's 20 bytes
@@ -44,7 +45,7 @@ public:
           test_upper_total_(static_cast<size_t>(k), 0.0f), test_lower_total_(static_cast<size_t>(k), 0.0f),
           test_half_min_(static_cast<size_t>(k), 0.0f),
           tighten_(k >= kTightenFrom), gathered_(static_cast<size_t>(std::max(1, n_threads))) {
-        for (Gathered& g : gathered_) g.resize(nearest_.block_rows(), x.d);
+        for (Gathered& g : gathered_) g.resize(nearest_.block_rows());
     }
 
     void set_centers(const T* centers, int n_threads) {
@@ -64,7 +65,7 @@ public:
         Gathered& g = gathered_[static_cast<size_t>(thread_id())];
         for (index_t b = begin; b < end; b += nearest_.block_rows()) {
             const index_t m = std::min(nearest_.block_rows(), end - b);
-            nearest_.assign_with_bounds(x_.row(b), m, labels + b, g.upper.data(), g.lower.data(), thread_id());
+            nearest_.assign_with_bounds(x_.row(b), nullptr, m, labels + b, g.upper.data(), g.lower.data(), thread_id());
             for (index_t r = 0; r < m; ++r)
                 store_bounds(b + r, labels[b + r], g.upper[static_cast<size_t>(r)], g.lower[static_cast<size_t>(r)]);
         }
@@ -136,17 +137,15 @@ private:
     static constexpr index_t kTightenFrom = 32;
     static constexpr index_t kStep = 1024;
 
-    // One thread's block of rows whose bounds failed, copied together for the kernel.
+    // One thread's list of rows whose bounds failed, and the kernel's outcome for a block.
     struct Gathered {
-        std::vector<T> rows;
         std::vector<index_t> index;
         std::vector<label_t> labels;
         std::vector<double> upper, lower;
         std::vector<unsigned char> failed = std::vector<unsigned char>(kStep);
         std::vector<index_t> failed_rows = std::vector<index_t>(kStep);
         index_t count = 0;
-        void resize(index_t block, index_t d) {
-            rows.resize(static_cast<size_t>(block * d));
+        void resize(index_t block) {
             index.resize(static_cast<size_t>(block));
             labels.resize(static_cast<size_t>(block));
             upper.resize(static_cast<size_t>(block));
@@ -172,28 +171,42 @@ private:
         const index_t block = nearest_.block_rows();
         for (index_t q = 0; q < m; q += block) {
             const index_t rows = std::min(block, m - q);
-            nearest_.assign_with_bounds(x_.row(b + q), rows, g.labels.data(), g.upper.data(), g.lower.data(), thread_id());
-            for (index_t r = 0; r < rows; ++r) take_outcome(g, r, b + q + r, labels, moves);
+            nearest_.assign_with_bounds(x_.row(b + q), nullptr, rows, g.labels.data(), g.upper.data(), g.lower.data(), thread_id());
+            take_outcomes(g, rows, [&](index_t r) { return b + q + r; }, labels, moves);
         }
-    }
-
-    // The kernel's outcome for its row r, sample i: the label (a change recorded) and bounds.
-    void take_outcome(const Gathered& g, index_t r, index_t i, label_t* labels, Moves& moves) {
-        const label_t label = g.labels[static_cast<size_t>(r)];
-        if (label != labels[i]) {
-            moves.add(i, labels[i]);
-            labels[i] = label;
-        }
-        store_bounds(i, label, g.upper[static_cast<size_t>(r)], g.lower[static_cast<size_t>(r)]);
     }
 
     void flush(Gathered& g, label_t* labels, Moves& moves) {
         if (g.count == 0) return;
-        active_kernels().template get<T>().gather_rows(x_.row(0), x_.d, g.index.data(), g.count, g.rows.data());
-        nearest_.assign_with_bounds(g.rows.data(), g.count, g.labels.data(), g.upper.data(), g.lower.data(),
-                                    thread_id());
-        for (index_t r = 0; r < g.count; ++r) take_outcome(g, r, g.index[static_cast<size_t>(r)], labels, moves);
+        nearest_.assign_with_bounds(x_.row(0), g.index.data(), g.count, g.labels.data(), g.upper.data(),
+                                    g.lower.data(), thread_id());
+        const index_t* index = g.index.data();
+        take_outcomes(g, g.count, [index](index_t r) { return index[r]; }, labels, moves);
         g.count = 0;
+    }
+
+    // The kernel's outcome for its rows r < m, samples sample(r): the labels (changes
+    // recorded) and bounds. (Raw pointers in locals: through the vectors' members, every
+    // store made the compiler load them again.)
+    template <class Sample>
+    void take_outcomes(const Gathered& g, index_t m, Sample sample, label_t* labels, Moves& moves) {
+        float* upper = upper_.data();
+        float* lower = lower_.data();
+        const double* upper_total = upper_total_.data();
+        const double* lower_total = lower_total_.data();
+        const label_t* found = g.labels.data();
+        const double* u = g.upper.data();
+        const double* l = g.lower.data();
+        for (index_t r = 0; r < m; ++r) {
+            const index_t i = sample(r);
+            const label_t label = found[r];
+            if (label != labels[i]) {
+                moves.add(i, labels[i]);
+                labels[i] = label;
+            }
+            upper[i] = stored_offset_upper(u[r] - upper_total[label]);
+            lower[i] = stored_offset_lower(l[r] + lower_total[label]);
+        }
     }
 
     DenseView<T> x_;

@@ -53,11 +53,14 @@ struct Kernels {
     // roots (double) of bounds_sq[2r] and bounds_sq[2r + 1], negatives taken as 0.
     void (*root_bounds)(const T* bounds_sq, index_t m, double* upper, double* lower);
 
-    // For exactly two centers (kernels/two_centers_impl.hpp): nearest's contract, with
-    // status kCertain or kTwoWay; and add_rows for labels in {0, 1} (the same sums to rounding).
-    void (*nearest_two)(const T* x, index_t m, index_t d, const T* origin, const T* centers_m2,
-                        const T* norms, index_t k_pad, T margin_coef, T max_norm2, label_t* labels,
-                        label_t* runner_up, unsigned char* status, T* scratch, T* bounds_sq);
+    // For exactly two centers (kernels/two_centers_impl.hpp): nearest's outcome (status
+    // kCertain or kTwoWay) for m rows of x, contiguous (listed null) or rows listed[r] read
+    // where they lie, scored against the two centers as they are (2 x d, row-major) within
+    // the rounding bound margin_coef * (best + second) (margin_coef >= 4 (d + 2) eps); and
+    // add_rows for labels in {0, 1} (the same sums to rounding).
+    void (*nearest_two)(const T* x, const index_t* listed, index_t m, index_t d, const T* centers,
+                        T margin_coef, label_t* labels, label_t* runner_up, unsigned char* status,
+                        T* bounds_sq);
     void (*add_rows_two)(const T* x, index_t m, index_t d, const label_t* labels, double* sums,
                          double* counts);
 };

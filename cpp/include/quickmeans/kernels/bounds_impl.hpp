@@ -59,7 +59,6 @@ inline void test_bounds_pass(const label_t* labels, index_t m, index_t k, const 
                              const float* lower, unsigned char* failed) {
     typedef typename Lanes<float>::V V;
     typedef typename Lanes<float>::I I;
-    typedef unsigned char Bytes __attribute__((vector_size(Lanes<float>::count)));
     constexpr int L = Lanes<float>::count;
     V up[2] = {}, lo[2] = {}, half[2] = {};
     if constexpr (kTables <= 2) {
@@ -79,7 +78,7 @@ inline void test_bounds_pass(const label_t* labels, index_t m, index_t k, const 
         const V low = l - slack * abs_lanes(l);
         const V high = u + slack * abs_lanes(u);
         const I excluded = high < (h > low ? h : low);  // false for NaN
-        store(failed + r, __builtin_convertvector(excluded + 1, Bytes));
+        store_low_bytes<float>(failed + r, excluded + 1);
     }
     for (; r < m; ++r) {
         const label_t a = labels[r];
