@@ -286,3 +286,32 @@ def test_sklearns_own_test_file_passes_on_quickmeans(tmp_path) -> None:
         cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout[-3000:]
     assert " passed" in run.stdout and "skipped" not in run.stdout
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(1, 1), (7, 3), (1000, 16), (513, 8)])
+def test_working_copies_start_a_cache_line(dtype, shape) -> None:
+    # A split reads its failed rows scattered: rows of 64 bytes that start a cache line are
+    # one miss each, not two (numpy's own allocations start 16 bytes into a line).
+    from quickmeans._bisecting_rows import aligned_empty
+
+    for _ in range(5):
+        rows = aligned_empty(shape, dtype)
+        assert rows.ctypes.data % 64 == 0
+        assert rows.shape == shape and rows.dtype == dtype and rows.flags.c_contiguous
+        rows[...] = 1.0  # every byte of it is writable
+        assert rows.sum() == np.prod(shape)
+
+
+def test_splits_write_children_into_aligned_working_copies() -> None:
+    from quickmeans._bisecting_rows import ClusterRows
+
+    X = np.arange(64 * 16, dtype=np.float32).reshape(64, 16)
+    samples = ClusterRows(X, None, 1)
+    labels = (np.arange(64) % 3 == 0).astype(np.int32)
+    centers = np.stack([X[labels == 0].mean(axis=0), X[labels == 1].mean(axis=0)])
+    children, _ = samples.split(samples.root(), labels, centers)
+    for child, side in zip(children, (0, 1)):
+        rows, _ = samples.rows(child)
+        np.testing.assert_array_equal(rows, X[labels == side])
+    assert samples.rows(children[0])[0].ctypes.data % 64 == 0

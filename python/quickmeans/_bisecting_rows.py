@@ -33,6 +33,17 @@ def rows_of(X: _engine.Data, index: np.ndarray | None, n_threads: int) -> _engin
     return CsrInput(part)
 
 
+def aligned_empty(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """An uninitialised C-contiguous array whose first element starts a 64-byte cache line
+    (numpy's allocations start 16 bytes into one, so that a 64-byte row, 16 float32 or 8
+    float64, spans two lines: twice the cache misses of the rows a split reads scattered)."""
+    dtype = np.dtype(dtype)
+    nbytes = int(np.prod(shape)) * dtype.itemsize
+    buffer = np.empty(nbytes + 64, dtype=np.uint8)
+    start = -buffer.ctypes.data % 64
+    return buffer[start:start + nbytes].view(dtype).reshape(shape)
+
+
 @dataclass
 class Cluster:
     """A leaf's samples: their rows of X (None: all of them, in order) and, for dense X,
@@ -84,7 +95,7 @@ class ClusterRows:
             return (Cluster(index[:left]), Cluster(index[left:])), None
         target = 2 if cluster.copy == 1 else 1
         if self._rows[target] is None:
-            self._rows[target] = np.empty(self.X.shape, dtype=self.X.dtype)
+            self._rows[target] = aligned_empty(self.X.shape, self.X.dtype)
             if self.weights is not None:
                 self._weights[target] = np.empty(self.weights.shape, dtype=self.weights.dtype)
         rows, w = self.rows(cluster)
