@@ -44,3 +44,13 @@ def test_mean_feature_variance_with_a_limit_is_nan_past_it(dtype) -> None:
             Y[row, 3] = bad
             got = [_core.mean_feature_variance(Y, threads, 1e20) for threads in (1, 2)]
             assert np.isnan(got).all(), (row, bad)
+
+
+@pytest.mark.parametrize("column", [0, 7, 8, 12])
+def test_mean_feature_variance_limit_checks_every_block_of_features(column) -> None:
+    # Features are summed in blocks of 8 (the last one shorter): a bad value in any block,
+    # first or last feature of it, makes the result NaN.
+    X = np.random.default_rng(5).normal(size=(3_000, 13))
+    assert np.isfinite(_core.mean_feature_variance(X, 2, 1e20))
+    X[1_234, column] = np.inf
+    assert np.isnan(_core.mean_feature_variance(X, 2, 1e20))

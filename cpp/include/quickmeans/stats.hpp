@@ -58,6 +58,55 @@ struct ColumnMoments {
     }
 };
 
+// Features summed together per pass over a chunk's rows: their sums stay in registers (summed
+// through memory, feature by feature, each row's addition waited on the last one's store).
+constexpr index_t kFeatureBlock = 8;
+
+// A chunk's mean and squared deviations of features [j0, j0 + w), w <= kFeatureBlock, each
+// feature's rows added in order; returns nonzero when a |value| there is not <= largest.
+template <int W, class T>
+unsigned block_moments(const DenseView<T>& x, index_t begin, index_t end, index_t j0, T largest,
+                       ColumnMoments& chunk) {
+    double sum[W] = {}, squares[W] = {}, mean[W];
+    unsigned bad = 0;
+    for (index_t i = begin; i < end; ++i) {
+        const T* xi = x.row(i) + j0;
+        for (int j = 0; j < W; ++j) {
+            sum[j] += static_cast<double>(xi[j]);
+            bad |= !(std::fabs(xi[j]) <= largest);
+        }
+    }
+    for (int j = 0; j < W; ++j) mean[j] = sum[j] / chunk.count;
+    for (index_t i = begin; i < end; ++i) {
+        const T* xi = x.row(i) + j0;
+        for (int j = 0; j < W; ++j) {
+            const double t = static_cast<double>(xi[j]) - mean[j];
+            squares[j] += t * t;
+        }
+    }
+    for (int j = 0; j < W; ++j) {
+        chunk.mean[static_cast<size_t>(j0 + j)] = mean[j];
+        chunk.squares[static_cast<size_t>(j0 + j)] = squares[j];
+    }
+    return bad;
+}
+
+template <class T>
+unsigned chunk_moments(const DenseView<T>& x, index_t begin, index_t end, index_t j0, index_t w, T largest,
+                       ColumnMoments& chunk) {
+    static_assert(kFeatureBlock == 8, "one instance per block width below");
+    switch (w) {
+        case 8: return block_moments<8>(x, begin, end, j0, largest, chunk);
+        case 7: return block_moments<7>(x, begin, end, j0, largest, chunk);
+        case 6: return block_moments<6>(x, begin, end, j0, largest, chunk);
+        case 5: return block_moments<5>(x, begin, end, j0, largest, chunk);
+        case 4: return block_moments<4>(x, begin, end, j0, largest, chunk);
+        case 3: return block_moments<3>(x, begin, end, j0, largest, chunk);
+        case 2: return block_moments<2>(x, begin, end, j0, largest, chunk);
+        default: return block_moments<1>(x, begin, end, j0, largest, chunk);
+    }
+}
+
 // Mean over features of the (unweighted, population) variance of each feature:
 // scikit-learn's scale for `tol`. One pass over X: each chunk's mean and squared
 // deviations from it are two passes over rows still in cache, merged into one of a fixed
@@ -80,26 +129,11 @@ double mean_feature_variance(const DenseView<T>& x, int n_threads,
         ColumnMoments chunk(d);
         for (index_t p = groups.begin(g); p < groups.end(g); ++p) {
             const index_t begin = chunks.begin(p), end = chunks.end(p);
-            std::fill(chunk.mean.begin(), chunk.mean.end(), 0.0);
-            std::fill(chunk.squares.begin(), chunk.squares.end(), 0.0);
             chunk.count = static_cast<double>(end - begin);
             unsigned bad = 0;  // an OR of comparisons (false for NaN) vectorises
-            for (index_t i = begin; i < end; ++i) {
-                const T* xi = x.row(i);
-                for (index_t j = 0; j < d; ++j) {
-                    chunk.mean[static_cast<size_t>(j)] += static_cast<double>(xi[j]);
-                    bad |= !(std::fabs(xi[j]) <= largest);
-                }
-            }
+            for (index_t j = 0; j < d; j += kFeatureBlock)
+                bad |= chunk_moments(x, begin, end, j, std::min(kFeatureBlock, d - j), largest, chunk);
             if (bad) in_range[static_cast<size_t>(g)] = 0;
-            for (double& v : chunk.mean) v /= chunk.count;
-            for (index_t i = begin; i < end; ++i) {
-                const T* xi = x.row(i);
-                for (index_t j = 0; j < d; ++j) {
-                    const double t = static_cast<double>(xi[j]) - chunk.mean[static_cast<size_t>(j)];
-                    chunk.squares[static_cast<size_t>(j)] += t * t;
-                }
-            }
             moments[static_cast<size_t>(g)].merge(chunk);
         }
     });
