@@ -74,16 +74,32 @@ index_t split_rows(const DenseView<T>& x, const double* sample_weight, const T* 
     for (index_t p = 0; p < chunks.parts; ++p) left_before[static_cast<size_t>(p) + 1] += left_before[static_cast<size_t>(p)];
     const index_t left = left_before[static_cast<size_t>(chunks.parts)];
     std::vector<double> partial(static_cast<size_t>(2 * chunks.parts), 0.0);
+    // The centers widened once (squared_distance_paired then loads them as they are); rows copied four values at a time
+    // (std::copy called memmove once per row). Everything the loop reads is a local: through
+    // the lambda's references, each copy (which may alias anything) made the compiler load
+    // d, the chunk's end (a division) and every pointer again.
+    const std::vector<double> wide(centers, centers + 2 * x.d);
     parallel_for(chunks.parts, n_threads, [&](index_t p) {
-        index_t at[2] = {left_before[static_cast<size_t>(p)], left + chunks.begin(p) - left_before[static_cast<size_t>(p)]};
+        const index_t d = x.d, begin = chunks.begin(p), end = chunks.end(p);
+        const T* const data = x.data;
+        const label_t* const side_of = labels;
+        const double* const weight = sample_weight;
+        const double* const center[2] = {wide.data(), wide.data() + d};
+        index_t* const placed = order;
+        const index_t* const from = index;
+        T* const rows_out = out;
+        index_t at[2] = {left_before[static_cast<size_t>(p)], left + begin - left_before[static_cast<size_t>(p)]};
         double sums[2] = {0.0, 0.0};
-        for (index_t i = chunks.begin(p); i < chunks.end(p); ++i) {
-            const int side = labels[i] != 0;
+        for (index_t i = begin; i < end; ++i) {
+            const int side = side_of[i] != 0;
             const index_t q = at[side]++;
-            order[q] = index ? index[i] : i;
-            const T* row = x.row(i);
-            std::copy(row, row + x.d, out + q * x.d);
-            sums[side] += weight_of(sample_weight, i) * squared_distance(row, centers + side * x.d, x.d);
+            placed[q] = from ? from[i] : i;
+            const T* row = data + i * d;
+            T* to = rows_out + q * d;
+            index_t j = 0;
+            for (; j + 4 <= d; j += 4) __builtin_memcpy(to + j, row + j, 4 * sizeof(T));  // one move each
+            for (; j < d; ++j) to[j] = row[j];
+            sums[side] += weight_of(weight, i) * squared_distance_paired(row, center[side], d);
         }
         partial[static_cast<size_t>(2 * p)] = sums[0];
         partial[static_cast<size_t>(2 * p + 1)] = sums[1];
