@@ -42,7 +42,6 @@ public:
           scratch_(static_cast<size_t>(std::max(1, n_threads))) {
         for (auto& s : scratch_) {
             s.transposed.resize(static_cast<size_t>(kernels_.group_rows * d));
-            if (k != 2) s.gathered.resize(static_cast<size_t>(block_rows() * d));
             s.status.resize(static_cast<size_t>(block_rows()));
             s.labels.resize(static_cast<size_t>(block_rows()));
             s.runner_up.resize(static_cast<size_t>(block_rows()));
@@ -151,7 +150,6 @@ private:
 
     struct Scratch {
         std::vector<T> transposed;
-        std::vector<T> gathered;  // listed rows copied together, for the kernels that read blocks
         std::vector<unsigned char> status;
         std::vector<label_t> labels;
         std::vector<label_t> runner_up;
@@ -223,7 +221,8 @@ private:
         narrowed_ = max_norm2 >= 1e-30 && max_norm2 <= 1e30;
     }
 
-    // Scores a block of rows (contiguous at `rows`, or listed by index from there); returns
+    // Scores a block of rows (contiguous at `rows`, or listed by index from there, read where
+    // they lie); returns
     // true when it was scored in float (its bounds, if asked for, are then in
     // bounds_sq_narrow, else in bounds_sq).
     bool run_kernel(const T* rows, const index_t* listed, index_t m, Scratch& s, bool bounds) const {
@@ -232,13 +231,9 @@ private:
                                  s.status.data(), bounds ? s.bounds_sq.data() : nullptr);
             return false;
         }
-        if (listed) {
-            kernels_.gather_rows(rows, d_, listed, m, s.gathered.data());
-            rows = s.gathered.data();
-        }
         if constexpr (kCanNarrow) {
             if (narrowed_ && !s.widened) {
-                narrowed_kernel_(rows, m, d_, origin_.data(), centers_m2_narrow_.data(), norms_narrow_.data(), k_pad_,
+                narrowed_kernel_(rows, listed, m, d_, origin_.data(), centers_m2_narrow_.data(), norms_narrow_.data(), k_pad_,
                                  margin_coef_narrow_, max_norm2_narrow_, s.labels.data(), s.runner_up.data(),
                                  s.status.data(), s.transposed_narrow.data(),
                                  bounds ? s.bounds_sq_narrow.data() : nullptr);
@@ -248,7 +243,7 @@ private:
                 s.widened = true;  // exact settling of so many rows costs more than double scores
             }
         }
-        kernels_.nearest(rows, m, d_, origin_.data(), centers_m2_.data(), norms_.data(), k_pad_, margin_coef_,
+        kernels_.nearest(rows, listed, m, d_, origin_.data(), centers_m2_.data(), norms_.data(), k_pad_, margin_coef_,
                          max_norm2_, s.labels.data(), s.runner_up.data(), s.status.data(), s.transposed.data(),
                          bounds ? s.bounds_sq.data() : nullptr);
         return false;

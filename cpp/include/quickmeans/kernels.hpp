@@ -19,8 +19,9 @@ struct Kernels {
     // padding); scratch holds d * group_rows values. Unless null, bounds_sq[2r] and
     // bounds_sq[2r + 1] receive an upper bound of row r's squared distance to labels[r]
     // and a lower bound of its squared distance to every other center (valid for
-    // certain rows; for the bound-based algorithms).
-    void (*nearest)(const T* x, index_t m, index_t d, const T* origin, const T* centers_m2,
+    // certain rows; for the bound-based algorithms). Rows are contiguous (listed null) or
+    // listed by index, row r at x + listed[r] * d, read where they lie.
+    void (*nearest)(const T* x, const index_t* listed, index_t m, index_t d, const T* origin, const T* centers_m2,
                     const T* norms, index_t k_pad, T margin_coef, T max_norm2, label_t* labels,
                     label_t* runner_up, unsigned char* status, T* scratch, T* bounds_sq);
     index_t group_rows;    // rows the kernel handles together
@@ -72,7 +73,7 @@ struct KernelSet {
     // f64.nearest's contract for double rows scored in float (x - origin rounded to float
     // once; centers_m2, norms, margin_coef, max_norm2 and scratch as f32.nearest takes
     // them, with f32.group_rows and f32.center_block): twice the lanes per instruction.
-    void (*nearest_narrowed)(const double* x, index_t m, index_t d, const double* origin,
+    void (*nearest_narrowed)(const double* x, const index_t* listed, index_t m, index_t d, const double* origin,
                              const float* centers_m2, const float* norms, index_t k_pad, float margin_coef,
                              float max_norm2, label_t* labels, label_t* runner_up, unsigned char* status,
                              float* scratch, float* bounds_sq);

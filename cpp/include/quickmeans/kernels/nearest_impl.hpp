@@ -138,26 +138,38 @@ inline __attribute__((always_inline)) void transpose_block(typename Lanes<T>::V 
     }
 }
 
+// Asks for the cache lines of a row of d values (the first 4 lines of a long row).
+template <class T>
+inline __attribute__((always_inline)) void prefetch_row(const T* row, index_t d) {
+    const char* first = reinterpret_cast<const char*>(row);
+    const char* last = reinterpret_cast<const char*>(row + d) - 1;
+    for (int line = 0; line < 4 && first + 64 * line <= last; ++line) __builtin_prefetch(first + 64 * line);
+    __builtin_prefetch(last);
+}
+
 // Writes a group of G = L * R rows of x (L: lanes of U), less `origin` when one is given,
-// as U, feature-major into scratch (scratch[j * G + r]), zero-padded past `rows`. The
+// as U, feature-major into scratch (scratch[j * G + r]), zero-padded past `rows`. Row r is
+// x + r * d, or x + listed[r] * d when rows are listed by index (read where they lie). The
 // origin is subtracted in T and the difference then converted to U: widened, or narrowed
 // (float scores of double rows: one rounding of x - origin, as for float rows). Full groups
 // go through L x L block transposes; a partial group, and features past the last full
 // block, element by element.
 template <class T, class U, int R>
-inline void transpose_group(const T* x, index_t rows, index_t d, const T* origin, U* scratch) {
+inline void transpose_group(const T* x, const index_t* listed, index_t rows, index_t d, const T* origin,
+                            U* scratch) {
     typedef typename Lanes<U>::V V;
     typedef T Wide __attribute__((vector_size(sizeof(T) * Lanes<U>::count)));
     constexpr int L = Lanes<U>::count;
     constexpr index_t G = static_cast<index_t>(L) * R;
+    const T* row[G];
+    for (index_t r = 0; r < rows; ++r) row[r] = x + (listed ? listed[r] : r) * d;
     index_t j0 = 0;
     if (rows == G) {
         for (; j0 + L <= d; j0 += L) {
             const Wide shift = origin ? load<Wide>(origin + j0) : splat<Wide>(T(0));
             for (int v = 0; v < R; ++v) {
                 V block[L];
-                for (int r = 0; r < L; ++r)
-                    block[r] = as_lanes<U>(load<Wide>(x + (v * L + r) * d + j0) - shift);
+                for (int r = 0; r < L; ++r) block[r] = as_lanes<U>(load<Wide>(row[v * L + r] + j0) - shift);
                 transpose_block<U>(block);
                 for (int c = 0; c < L; ++c) store(scratch + (j0 + c) * G + v * L, block[c]);
             }
@@ -165,7 +177,7 @@ inline void transpose_group(const T* x, index_t rows, index_t d, const T* origin
     }
     for (index_t j = j0; j < d; ++j) {
         const T shift = origin ? origin[j] : T(0);
-        for (index_t r = 0; r < rows; ++r) scratch[j * G + r] = static_cast<U>(x[r * d + j] - shift);
+        for (index_t r = 0; r < rows; ++r) scratch[j * G + r] = static_cast<U>(row[r][j] - shift);
         for (index_t r = rows; r < G; ++r) scratch[j * G + r] = U(0);
     }
 }
@@ -268,7 +280,7 @@ __attribute__((noinline)) void score_tile_outlined(const T* scratch, index_t d, 
 // two-way near tie needs only two exact distances. Rows are X, scores T (nearest_narrowed
 // scores double rows in float).
 template <class X, class T, bool kWide, int R, int CB>
-void nearest_impl(const X* x, index_t m, index_t d, const X* origin, const T* centers_m2, const T* norms,
+void nearest_impl(const X* x, const index_t* listed, index_t m, index_t d, const X* origin, const T* centers_m2, const T* norms,
                   index_t k_pad, T margin_coef, T max_norm2, label_t* labels, label_t* runner_up,
                   unsigned char* status, T* scratch, T* bounds_sq) {
     typedef typename Lanes<T>::V V;
@@ -281,7 +293,9 @@ void nearest_impl(const X* x, index_t m, index_t d, const X* origin, const T* ce
 
     for (index_t g = 0; g < m; g += G) {
         const index_t rows = m - g < G ? m - g : G;
-        transpose_group<X, T, R>(x + g * d, rows, d, origin, scratch);
+        if (listed)  // scattered rows: the next group's misses overlap this group's work
+            for (index_t r = g + G; r < g + 2 * G && r < m; ++r) prefetch_row(x + listed[r] * d, d);
+        transpose_group<X, T, R>(listed ? x : x + g * d, listed ? listed + g : nullptr, rows, d, origin, scratch);
 
         V xnorm[R], best[R], second[R], third[R];
         I index[R], index2[R];
@@ -355,32 +369,32 @@ void nearest_impl(const X* x, index_t m, index_t d, const X* origin, const T* ce
 }
 
 template <class X, class T>
-void nearest_of(const X* x, index_t m, index_t d, const X* origin, const T* centers_m2, const T* norms,
+void nearest_of(const X* x, const index_t* listed, index_t m, index_t d, const X* origin, const T* centers_m2, const T* norms,
                 index_t k_pad, T margin_coef, T max_norm2, label_t* labels, label_t* runner_up,
                 unsigned char* status, T* scratch, T* bounds_sq) {
     if (d < kWideFeatures)
-        nearest_impl<X, T, false, QM_ROW_VECS, kNarrowCenterBlock>(x, m, d, origin, centers_m2, norms, k_pad,
+        nearest_impl<X, T, false, QM_ROW_VECS, kNarrowCenterBlock>(x, listed, m, d, origin, centers_m2, norms, k_pad,
                                                                    margin_coef, max_norm2, labels, runner_up,
                                                                    status, scratch, bounds_sq);
     else
-        nearest_impl<X, T, true, QM_WIDE_ROW_VECS, kWideCenterBlock>(x, m, d, origin, centers_m2, norms, k_pad,
+        nearest_impl<X, T, true, QM_WIDE_ROW_VECS, kWideCenterBlock>(x, listed, m, d, origin, centers_m2, norms, k_pad,
                                                                      margin_coef, max_norm2, labels, runner_up,
                                                                      status, scratch, bounds_sq);
 }
 
 template <class T>
-void nearest(const T* x, index_t m, index_t d, const T* origin, const T* centers_m2, const T* norms,
+void nearest(const T* x, const index_t* listed, index_t m, index_t d, const T* origin, const T* centers_m2, const T* norms,
              index_t k_pad, T margin_coef, T max_norm2, label_t* labels, label_t* runner_up,
              unsigned char* status, T* scratch, T* bounds_sq) {
-    nearest_of<T, T>(x, m, d, origin, centers_m2, norms, k_pad, margin_coef, max_norm2, labels, runner_up, status,
+    nearest_of<T, T>(x, listed, m, d, origin, centers_m2, norms, k_pad, margin_coef, max_norm2, labels, runner_up, status,
                      scratch, bounds_sq);
 }
 
 // Double rows scored in float (twice the lanes per instruction): the KernelSet's contract.
-inline void nearest_narrowed(const double* x, index_t m, index_t d, const double* origin, const float* centers_m2,
+inline void nearest_narrowed(const double* x, const index_t* listed, index_t m, index_t d, const double* origin, const float* centers_m2,
                              const float* norms, index_t k_pad, float margin_coef, float max_norm2, label_t* labels,
                              label_t* runner_up, unsigned char* status, float* scratch, float* bounds_sq) {
-    nearest_of<double, float>(x, m, d, origin, centers_m2, norms, k_pad, margin_coef, max_norm2, labels, runner_up,
+    nearest_of<double, float>(x, listed, m, d, origin, centers_m2, norms, k_pad, margin_coef, max_norm2, labels, runner_up,
                               status, scratch, bounds_sq);
 }
 
@@ -445,7 +459,7 @@ void point_distances(const T* x, index_t m, index_t d, const T* points, index_t 
     constexpr index_t G = static_cast<index_t>(L) * R;
     for (index_t g = 0; g < m; g += G) {
         const index_t rows = m - g < G ? m - g : G;
-        transpose_group<T, double, R>(x + g * d, rows, d, nullptr, scratch);
+        transpose_group<T, double, R>(x + g * d, nullptr, rows, d, nullptr, scratch);
         // Points four at a time, then the remaining one to three.
         index_t p = 0;
         double* o = out + g;

@@ -51,15 +51,6 @@ struct SmallestNormal<double> {
     static constexpr double value = __DBL_MIN__;
 };
 
-// Asks for the cache lines of a row of d values (the first 4 lines of a long row).
-template <class T>
-inline __attribute__((always_inline)) void prefetch_row(const T* row, index_t d) {
-    const char* first = reinterpret_cast<const char*>(row);
-    const char* last = reinterpret_cast<const char*>(row + d) - 1;
-    for (int line = 0; line < 4 && first + 64 * line <= last; ++line) __builtin_prefetch(first + 64 * line);
-    __builtin_prefetch(last);
-}
-
 // nearest()'s outcome for two centers (row-major at `centers`, 2 x d) and rows of x that are
 // either contiguous (listed null) or listed by index (row listed[r] at x + listed[r] * d, read
 // where it lies: no gather). A row's squared distances are summed from its differences to
