@@ -71,7 +71,8 @@ inline void store(T* p, const V& v) {
 typedef float HalfFloats __attribute__((vector_size(QM_VEC_BYTES / 2)));
 inline __attribute__((always_inline)) Lanes<double>::V widen(HalfFloats v) {
 #if QM_VEC_BYTES == 64 && defined(__AVX512F__)
-    return reinterpret_cast<Lanes<double>::V>(_mm512_cvtps_pd(reinterpret_cast<__m256>(v)));
+    // The zero-masked form: the plain one's undefined pass-through draws -Wmaybe-uninitialized.
+    return reinterpret_cast<Lanes<double>::V>(_mm512_maskz_cvtps_pd(0xFF, reinterpret_cast<__m256>(v)));
 #elif QM_VEC_BYTES == 32 && defined(__AVX__)
     return reinterpret_cast<Lanes<double>::V>(_mm256_cvtps_pd(reinterpret_cast<__m128>(v)));
 #else
