@@ -61,13 +61,21 @@ public:
         });
     }
 
+    // The first, exact assignment. The running totals are still zero, so a row's stored
+    // offsets are its bounds themselves: a plain loop over the block, which vectorizes.
     void init_rows(index_t begin, index_t end, label_t* labels) {
         Gathered& g = gathered_[static_cast<size_t>(thread_id())];
         for (index_t b = begin; b < end; b += nearest_.block_rows()) {
             const index_t m = std::min(nearest_.block_rows(), end - b);
             nearest_.assign_with_bounds(x_.row(b), nullptr, m, labels + b, g.upper.data(), g.lower.data(), thread_id());
-            for (index_t r = 0; r < m; ++r)
-                store_bounds(b + r, labels[b + r], g.upper[static_cast<size_t>(r)], g.lower[static_cast<size_t>(r)]);
+            float* __restrict upper = upper_.data() + b;
+            float* __restrict lower = lower_.data() + b;
+            const double* u = g.upper.data();
+            const double* l = g.lower.data();
+            for (index_t r = 0; r < m; ++r) {
+                upper[r] = stored_offset_upper(u[r]);
+                lower[r] = stored_offset_lower(l[r]);
+            }
         }
     }
 
@@ -153,13 +161,9 @@ private:
         }
     };
 
-    // Bounds u >= distance to center a and l <= distance to every other center, as of now.
+    // An upper bound u >= the distance to center a, as of now (kept less a's running total).
     void store_upper(index_t i, label_t a, double u) {
         upper_[static_cast<size_t>(i)] = stored_offset_upper(u - upper_total_[static_cast<size_t>(a)]);
-    }
-    void store_bounds(index_t i, label_t a, double u, double l) {
-        store_upper(i, a, u);
-        lower_[static_cast<size_t>(i)] = stored_offset_lower(l + lower_total_[static_cast<size_t>(a)]);
     }
 
     // Rows [b, b + m) through the kernel without gathering them, their bounds all refreshed
