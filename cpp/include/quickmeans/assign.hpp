@@ -222,9 +222,8 @@ private:
     }
 
     // Scores a block of rows (contiguous at `rows`, or listed by index from there, read where
-    // they lie); returns
-    // true when it was scored in float (its bounds, if asked for, are then in
-    // bounds_sq_narrow, else in bounds_sq).
+    // they lie); returns true when it was scored in float (its bounds, if asked for, are then
+    // in bounds_sq_narrow, else in bounds_sq).
     bool run_kernel(const T* rows, const index_t* listed, index_t m, Scratch& s, bool bounds) const {
         if (k_ == 2) {  // every split of BisectingKMeans: a kernel that reads listed rows in place
             kernels_.nearest_two(rows, listed, m, d_, centers_, margin_coef_, s.labels.data(), s.runner_up.data(),
@@ -233,8 +232,8 @@ private:
         }
         if constexpr (kCanNarrow) {
             if (narrowed_ && !s.widened) {
-                narrowed_kernel_(rows, listed, m, d_, origin_.data(), centers_m2_narrow_.data(), norms_narrow_.data(), k_pad_,
-                                 margin_coef_narrow_, max_norm2_narrow_, s.labels.data(), s.runner_up.data(),
+                narrowed_kernel_(rows, listed, m, d_, origin_.data(), centers_m2_narrow_.data(), norms_narrow_.data(),
+                                 k_pad_, margin_coef_narrow_, max_norm2_narrow_, s.labels.data(), s.runner_up.data(),
                                  s.status.data(), s.transposed_narrow.data(),
                                  bounds ? s.bounds_sq_narrow.data() : nullptr);
                 index_t unsure = 0;

@@ -21,26 +21,9 @@ inline double magnitude_limit(index_t d) {
 
 template <class T, class U>
 inline double squared_distance(const T* a, const U* b, index_t d) {
-    double s[4] = {0.0, 0.0, 0.0, 0.0};
-    index_t j = 0;
-    for (; j + 4 <= d; j += 4)
-        for (int l = 0; l < 4; ++l) {
-            const double t = static_cast<double>(a[j + l]) - static_cast<double>(b[j + l]);
-            s[l] += t * t;
-        }
-    for (; j < d; ++j) {
-        const double t = static_cast<double>(a[j]) - static_cast<double>(b[j]);
-        s[0] += t * t;
-    }
-    return (s[0] + s[1]) + (s[2] + s[3]);
-}
-
-// squared_distance(a, b, d), two features per vector: the same four partial sums in the
-// same order, so the same value (no FMA: the engine's code is built for x86-64's
-// baseline, SSE2), in fewer instructions where the compiler left the scalar loop scalar,
-// converting each value on its own.
-template <class T, class U>
-inline double squared_distance_paired(const T* a, const U* b, index_t d) {
+    // Features j < 4 floor(d / 4) go to partial sum j mod 4, the rest to sum 0. Two sums per
+    // vector of two doubles: left to the compiler, the loop stayed scalar and converted each
+    // value on its own. (x86-64's baseline has no FMA: the same values as scalar code.)
     typedef double Pair __attribute__((vector_size(16)));
     Pair s01 = {0.0, 0.0}, s23 = {0.0, 0.0};
     index_t j = 0;

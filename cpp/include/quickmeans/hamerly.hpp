@@ -4,9 +4,9 @@
 // below both its lower bound and half the distance from its center to the nearest
 // other center (tested in float, kernels/bounds_impl.hpp); the samples that fail even
 // with a tightened upper bound are listed in blocks (or scanned where they lie, when they
-// are most of their step) and scored by Lloyd's SIMD nearest-center kernel, which also
-// returns their new bounds (two centers: the listed rows read where they lie; more: the
-// rows gathered first). Memory is O(n): two floats per sample, rounded outwards.
+// are most of their step) and scored by Lloyd's SIMD nearest-center kernel, which reads
+// the listed rows where they lie and also returns their new bounds. Memory is O(n): two
+// floats per sample, rounded outwards.
 //
 // The bounds pass reads the bounds and writes none: loosening every sample's bounds by the
 // centers' shifts (a store of 8 bytes per sample per iteration, 8 of the pass's 20 bytes
@@ -175,7 +175,8 @@ private:
         const index_t block = nearest_.block_rows();
         for (index_t q = 0; q < m; q += block) {
             const index_t rows = std::min(block, m - q);
-            nearest_.assign_with_bounds(x_.row(b + q), nullptr, rows, g.labels.data(), g.upper.data(), g.lower.data(), thread_id());
+            nearest_.assign_with_bounds(x_.row(b + q), nullptr, rows, g.labels.data(), g.upper.data(),
+                                        g.lower.data(), thread_id());
             take_outcomes(g, rows, [&](index_t r) { return b + q + r; }, labels, moves);
         }
     }

@@ -24,7 +24,7 @@ double inertia(const DenseView<T>& x, const double* sample_weight, const T* cent
         const index_t d = x.d, begin = chunks.begin(p), end = chunks.end(p);
         double acc = 0.0;
         for (index_t i = begin; i < end; ++i)
-            acc += weight_of(sample_weight, i) * squared_distance_paired(x.row(i), centers + labels[i] * d, d);
+            acc += weight_of(sample_weight, i) * squared_distance(x.row(i), centers + labels[i] * d, d);
         partial[static_cast<size_t>(p)] = acc;
     });
     return ordered_sum(partial);

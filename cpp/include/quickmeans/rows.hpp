@@ -74,10 +74,10 @@ index_t split_rows(const DenseView<T>& x, const double* sample_weight, const T* 
     for (index_t p = 0; p < chunks.parts; ++p) left_before[static_cast<size_t>(p) + 1] += left_before[static_cast<size_t>(p)];
     const index_t left = left_before[static_cast<size_t>(chunks.parts)];
     std::vector<double> partial(static_cast<size_t>(2 * chunks.parts), 0.0);
-    // The centers widened once (squared_distance_paired then loads them as they are); rows copied four values at a time
-    // (std::copy called memmove once per row). Everything the loop reads is a local: through
-    // the lambda's references, each copy (which may alias anything) made the compiler load
-    // d, the chunk's end (a division) and every pointer again.
+    // The centers widened once (squared_distance then loads them as they are); rows copied
+    // four values at a time (std::copy called memmove once per row). Everything the loop
+    // reads is a local: through the lambda's references, each copy (which may alias
+    // anything) made the compiler load d, the chunk's end (a division) and every pointer again.
     const std::vector<double> wide(centers, centers + 2 * x.d);
     parallel_for(chunks.parts, n_threads, [&](index_t p) {
         const index_t d = x.d, begin = chunks.begin(p), end = chunks.end(p);
@@ -99,7 +99,7 @@ index_t split_rows(const DenseView<T>& x, const double* sample_weight, const T* 
             index_t j = 0;
             for (; j + 4 <= d; j += 4) __builtin_memcpy(to + j, row + j, 4 * sizeof(T));  // one move each
             for (; j < d; ++j) to[j] = row[j];
-            sums[side] += weight_of(weight, i) * squared_distance_paired(row, center[side], d);
+            sums[side] += weight_of(weight, i) * squared_distance(row, center[side], d);
         }
         partial[static_cast<size_t>(2 * p)] = sums[0];
         partial[static_cast<size_t>(2 * p + 1)] = sums[1];

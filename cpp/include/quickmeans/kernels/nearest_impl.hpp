@@ -281,8 +281,8 @@ __attribute__((noinline)) void score_tile_outlined(const T* scratch, index_t d, 
 // two-way near tie needs only two exact distances. Rows are X, scores T (nearest_narrowed
 // scores double rows in float).
 template <class X, class T, bool kWide, int R, int CB>
-void nearest_impl(const X* x, const index_t* listed, index_t m, index_t d, const X* origin, const T* centers_m2, const T* norms,
-                  index_t k_pad, T margin_coef, T max_norm2, label_t* labels, label_t* runner_up,
+void nearest_impl(const X* x, const index_t* listed, index_t m, index_t d, const X* origin, const T* centers_m2,
+                  const T* norms, index_t k_pad, T margin_coef, T max_norm2, label_t* labels, label_t* runner_up,
                   unsigned char* status, T* scratch, T* bounds_sq) {
     typedef typename Lanes<T>::V V;
     typedef typename Lanes<T>::I I;
@@ -370,33 +370,34 @@ void nearest_impl(const X* x, const index_t* listed, index_t m, index_t d, const
 }
 
 template <class X, class T>
-void nearest_of(const X* x, const index_t* listed, index_t m, index_t d, const X* origin, const T* centers_m2, const T* norms,
-                index_t k_pad, T margin_coef, T max_norm2, label_t* labels, label_t* runner_up,
+void nearest_of(const X* x, const index_t* listed, index_t m, index_t d, const X* origin, const T* centers_m2,
+                const T* norms, index_t k_pad, T margin_coef, T max_norm2, label_t* labels, label_t* runner_up,
                 unsigned char* status, T* scratch, T* bounds_sq) {
     if (d < kWideFeatures)
-        nearest_impl<X, T, false, QM_ROW_VECS, kNarrowCenterBlock>(x, listed, m, d, origin, centers_m2, norms, k_pad,
-                                                                   margin_coef, max_norm2, labels, runner_up,
+        nearest_impl<X, T, false, QM_ROW_VECS, kNarrowCenterBlock>(x, listed, m, d, origin, centers_m2, norms,
+                                                                   k_pad, margin_coef, max_norm2, labels, runner_up,
                                                                    status, scratch, bounds_sq);
     else
-        nearest_impl<X, T, true, QM_WIDE_ROW_VECS, kWideCenterBlock>(x, listed, m, d, origin, centers_m2, norms, k_pad,
-                                                                     margin_coef, max_norm2, labels, runner_up,
+        nearest_impl<X, T, true, QM_WIDE_ROW_VECS, kWideCenterBlock>(x, listed, m, d, origin, centers_m2, norms,
+                                                                     k_pad, margin_coef, max_norm2, labels, runner_up,
                                                                      status, scratch, bounds_sq);
 }
 
 template <class T>
-void nearest(const T* x, const index_t* listed, index_t m, index_t d, const T* origin, const T* centers_m2, const T* norms,
-             index_t k_pad, T margin_coef, T max_norm2, label_t* labels, label_t* runner_up,
+void nearest(const T* x, const index_t* listed, index_t m, index_t d, const T* origin, const T* centers_m2,
+             const T* norms, index_t k_pad, T margin_coef, T max_norm2, label_t* labels, label_t* runner_up,
              unsigned char* status, T* scratch, T* bounds_sq) {
-    nearest_of<T, T>(x, listed, m, d, origin, centers_m2, norms, k_pad, margin_coef, max_norm2, labels, runner_up, status,
-                     scratch, bounds_sq);
+    nearest_of<T, T>(x, listed, m, d, origin, centers_m2, norms, k_pad, margin_coef, max_norm2, labels, runner_up,
+                     status, scratch, bounds_sq);
 }
 
 // Double rows scored in float (twice the lanes per instruction): the KernelSet's contract.
-inline void nearest_narrowed(const double* x, const index_t* listed, index_t m, index_t d, const double* origin, const float* centers_m2,
-                             const float* norms, index_t k_pad, float margin_coef, float max_norm2, label_t* labels,
-                             label_t* runner_up, unsigned char* status, float* scratch, float* bounds_sq) {
-    nearest_of<double, float>(x, listed, m, d, origin, centers_m2, norms, k_pad, margin_coef, max_norm2, labels, runner_up,
-                              status, scratch, bounds_sq);
+inline void nearest_narrowed(const double* x, const index_t* listed, index_t m, index_t d, const double* origin,
+                             const float* centers_m2, const float* norms, index_t k_pad, float margin_coef,
+                             float max_norm2, label_t* labels, label_t* runner_up, unsigned char* status,
+                             float* scratch, float* bounds_sq) {
+    nearest_of<double, float>(x, listed, m, d, origin, centers_m2, norms, k_pad, margin_coef, max_norm2, labels,
+                              runner_up, status, scratch, bounds_sq);
 }
 
 // Adds rows of unit weight to per-cluster sums (double) and counts. Only additions,
