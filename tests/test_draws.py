@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from quickmeans import _core
 from quickmeans._init import choose_row, choose_rows, selection_probabilities
 
 
@@ -57,3 +58,16 @@ def test_too_few_positive_weights_is_an_error_not_a_hang() -> None:
     weights = np.array([0.0, 2.0, 0.0])
     with pytest.raises(ValueError, match="non-zero entries"):
         choose_rows(3, 2, weights, np.random.RandomState(0))
+
+
+@pytest.mark.parametrize("n", [*range(1, 40), 2**16 - 1, 2**16, 2**16 + 1, 3**13, 1_048_579])
+def test_unit_weight_draws_land_on_every_boundary_of_numpys_cumsum(n) -> None:
+    # Unit weights are drawn from closed-form runs of NumPy's cumulative sums, not the sums
+    # themselves: every quotient cdf[i] / cdf[-1], and the floats either side of it, must
+    # find the index NumPy's searchsorted finds (one ulp off anywhere moves a boundary).
+    cdf = np.cumsum(np.full(n, 1.0 / n))
+    cdf /= cdf[-1]
+    uniforms = np.concatenate([cdf, np.nextafter(cdf, 0.0), np.nextafter(cdf, 2.0)])
+    uniforms = uniforms[(uniforms >= 0.0) & (uniforms < 1.0)]
+    got = _core.inverse_cdf_draws(None, 0.0, n, uniforms)
+    np.testing.assert_array_equal(got, cdf.searchsorted(uniforms, side="right"))
