@@ -94,15 +94,17 @@ def test_hand_computed_one_dimension() -> None:
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("order", ["C", "F"])
-@pytest.mark.parametrize("d", [6, 80])  # the narrow and the wide kernel
-def test_same_as_reference_from_same_init(algorithm, dtype, weighted, order, d) -> None:
+# The narrow kernel, and the wide one with its tile for few centers and for many (the
+# last padded: 29 of 30 on AVX2).
+@pytest.mark.parametrize(("d", "k"), [(6, 8), (80, 8), (80, 29)])
+def test_same_as_reference_from_same_init(algorithm, dtype, weighted, order, d, k) -> None:
     X = np.asarray(make_blobs(1500, d, 5, seed=3, spread=3.0, dtype=dtype), order=order)
     rng = np.random.RandomState(0)
     w = rng.uniform(0.1, 3.0, size=len(X)) if weighted else None
-    init = X[rng.choice(len(X), 8, replace=False)]
-    model = quickmeans.KMeans(8, init=init, algorithm=algorithm, tol=1e-4)
+    init = X[rng.choice(len(X), k, replace=False)]
+    model = quickmeans.KMeans(k, init=init, algorithm=algorithm, tol=1e-4)
     model.fit(X, sample_weight=w)
-    expected = ref.kmeans(np.ascontiguousarray(X), 8, init=init, sample_weight=w, tol=1e-4,
+    expected = ref.kmeans(np.ascontiguousarray(X), k, init=init, sample_weight=w, tol=1e-4,
                           algorithm=algorithm)
     assert_same_run(model, expected, dtype)
     assert model.cluster_centers_.dtype == dtype
@@ -284,9 +286,9 @@ def test_thread_count_does_not_change_results(algorithm, dtype) -> None:
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-# The narrow and the wide kernel, and the two-center kernels (with features past the last
-# full vector at every width).
-@pytest.mark.parametrize(("d", "k"), [(19, 9), (70, 21), (19, 2), (70, 2)])
+# The narrow and the wide kernel (with its tiles for few and for many centers), and the
+# two-center kernels (with features past the last full vector at every width).
+@pytest.mark.parametrize(("d", "k"), [(19, 9), (70, 21), (70, 29), (19, 2), (70, 2)])
 def test_every_simd_level_gives_the_same_answer(dtype, d, k) -> None:
     from quickmeans import _core
 

@@ -5,6 +5,7 @@
 #define QM_ROW_VECS 2
 #define QM_WIDE_ROW_VECS 2
 #define QM_WIDE_CENTER_BLOCK 4
+#define QM_WIDE_FEW_CENTER_BLOCK 4
 #include "quickmeans/kernels/nearest_impl.hpp"
 #include "quickmeans/kernels/seeding_impl.hpp"
 #include "quickmeans/kernels/bounds_impl.hpp"

@@ -36,7 +36,7 @@ public:
     NearestCenter(index_t k, index_t d, int n_threads)
         : k_(k), d_(d), kernels_(active_kernels().template get<T>()), narrowed_kernel_(active_kernels().nearest_narrowed),
           root_narrowed_(active_kernels().f32.root_bounds),
-          block_(kernels_.center_block(d)), k_pad_((k + block_ - 1) / block_ * block_),
+          block_(kernels_.center_block(d, k)), k_pad_((k + block_ - 1) / block_ * block_),
           origin_(static_cast<size_t>(d), T(0)), centers_m2_(static_cast<size_t>(k_pad_ * d), T(0)),
           norms_(static_cast<size_t>(k_pad_), std::numeric_limits<T>::infinity()),
           scratch_(static_cast<size_t>(std::max(1, n_threads))) {
@@ -53,7 +53,7 @@ public:
         }
         if (kCanNarrow) {
             // float's centers per tile must match: the packing below is shared.
-            can_narrow_ = active_kernels().f32.center_block(d) == block_;
+            can_narrow_ = active_kernels().f32.center_block(d, k) == block_;
             centers_m2_narrow_.assign(static_cast<size_t>(k_pad_ * d), 0.0f);
             norms_narrow_.assign(static_cast<size_t>(k_pad_), std::numeric_limits<float>::infinity());
         }

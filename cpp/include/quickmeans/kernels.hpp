@@ -14,7 +14,7 @@ struct Kernels {
     // by `origin`: labels[r] and runner_up[r], and status[r] saying whether the best
     // is certain, one of the two, or undecided, judged against the scores' rounding
     // bound margin_coef * (3 * max_norm2 + ||x - origin||^2). centers_m2 holds
-    // -2 * (center - origin) (k_pad x d) in tiles of center_block(d) centers, each
+    // -2 * (center - origin) (k_pad x d) in tiles of center_block(d, k) centers, each
     // tile feature-major (tile[j * block + b]); norms their squared norms (+inf for
     // padding); scratch holds d * group_rows values. Unless null, bounds_sq[2r] and
     // bounds_sq[2r + 1] receive an upper bound of row r's squared distance to labels[r]
@@ -25,7 +25,7 @@ struct Kernels {
                     const T* norms, index_t k_pad, T margin_coef, T max_norm2, label_t* labels,
                     label_t* runner_up, unsigned char* status, T* scratch, T* bounds_sq);
     index_t group_rows;    // rows the kernel handles together
-    index_t (*center_block)(index_t d);  // centers per packed tile; k_pad a multiple of it
+    index_t (*center_block)(index_t d, index_t k);  // centers per packed tile; k_pad a multiple of it
 
     // Exact squared distances (double, differences summed in feature order) of m rows
     // to t points: out[p * out_stride + r]. scratch holds d * distance_rows doubles.

@@ -1,9 +1,9 @@
 // The nearest-center kernel, written once with GCC/Clang vector extensions and
 // compiled per instruction set (cpp/src/kernels_*.cpp define QM_KERNEL_NS,
-// QM_VEC_BYTES, QM_ROW_VECS, QM_WIDE_ROW_VECS and QM_WIDE_CENTER_BLOCK). Every
-// symbol lives in the ISA's own namespace, so the linker can never hand an
-// AVX-512 instance to a generic caller; for the same reason this file uses no
-// std:: templates.
+// QM_VEC_BYTES, QM_ROW_VECS, QM_WIDE_ROW_VECS, QM_WIDE_CENTER_BLOCK and
+// QM_WIDE_FEW_CENTER_BLOCK). Every symbol lives in the ISA's own namespace, so the
+// linker can never hand an AVX-512 instance to a generic caller; for the same reason
+// this file uses no std:: templates.
 //
 // Samples sit in SIMD lanes: a block of rows is transposed into scratch, and
 // each center's score ||c||^2 - 2 x.c is accumulated for all lanes at once. The
@@ -228,13 +228,24 @@ inline __attribute__((always_inline)) void store_bound_pairs(T* out, typename La
 constexpr index_t kWideFeatures = 64;
 // Centers scored together per pass over the features (the register tile is rows
 // in R vectors x centers). Narrow rows keep 4 centers; wide rows take the ISA's
-// choice, as many as its vector registers hold beside the ranking state.
+// choice, as many as its vector registers hold beside the ranking state (AVX2: 2 x 6,
+// twelve accumulators, enough to cover the FMA latency where 2 x 4 covered 80% of it),
+// or, for up to kFewCenters centers, a tile that pads them less.
 constexpr int kNarrowCenterBlock = 4;
 constexpr int kWideCenterBlock = QM_WIDE_CENTER_BLOCK;
+constexpr int kWideFewCenterBlock = QM_WIDE_FEW_CENTER_BLOCK;
+constexpr index_t kFewCenters = 24;
+// nearest() tells the two wide tiles apart by k_pad alone: k <= kFewCenters padded to the
+// small tile stays <= kFewCenters, and k above it stays above it.
+static_assert(kWideFewCenterBlock == kWideCenterBlock || kFewCenters % kWideFewCenterBlock == 0,
+              "few centers must pad to at most kFewCenters");
 
-// Centers are packed in tiles of center_block(d), feature-major within a tile
+// Centers are packed in tiles of center_block(d, k), feature-major within a tile
 // (tile[j * block + b]), so one feature's values for a whole tile are contiguous.
-inline index_t center_block(index_t d) { return d < kWideFeatures ? kNarrowCenterBlock : kWideCenterBlock; }
+inline index_t center_block(index_t d, index_t k) {
+    if (d < kWideFeatures) return kNarrowCenterBlock;
+    return k > kFewCenters ? kWideCenterBlock : kWideFewCenterBlock;
+}
 
 // Row outcomes written to `status`: the label is certain; the nearest is one of
 // labels[r] and runner_up[r]; or any center may be nearest (decide exactly).
@@ -377,10 +388,14 @@ void nearest_of(const X* x, const index_t* listed, index_t m, index_t d, const X
         nearest_impl<X, T, false, QM_ROW_VECS, kNarrowCenterBlock>(x, listed, m, d, origin, centers_m2, norms,
                                                                    k_pad, margin_coef, max_norm2, labels, runner_up,
                                                                    status, scratch, bounds_sq);
-    else
+    else if (k_pad > kFewCenters)
         nearest_impl<X, T, true, QM_WIDE_ROW_VECS, kWideCenterBlock>(x, listed, m, d, origin, centers_m2, norms,
                                                                      k_pad, margin_coef, max_norm2, labels, runner_up,
                                                                      status, scratch, bounds_sq);
+    else
+        nearest_impl<X, T, true, QM_WIDE_ROW_VECS, kWideFewCenterBlock>(x, listed, m, d, origin, centers_m2, norms,
+                                                                        k_pad, margin_coef, max_norm2, labels,
+                                                                        runner_up, status, scratch, bounds_sq);
 }
 
 template <class T>
