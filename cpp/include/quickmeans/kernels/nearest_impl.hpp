@@ -308,6 +308,14 @@ void nearest_impl(const X* x, const index_t* listed, index_t m, index_t d, const
         if (listed)  // scattered rows: the next group's misses overlap this group's work
             for (index_t r = g + G; r < g + 2 * G && r < m; ++r) prefetch_row(x + listed[r] * d, d);
         transpose_group<X, T, R>(listed ? x : x + g * d, listed ? listed + g : nullptr, rows, d, origin, scratch);
+        if (kWide && !listed && g + G < m) {
+            // Wide rows: the next group's rows, every line, fetched while this group is
+            // scored (the transpose reads G rows at once, a stride the hardware does not
+            // prefetch well), so that its misses overlap the tiles' arithmetic.
+            const char* next = reinterpret_cast<const char*>(x + (g + G) * d);
+            const index_t bytes = (m - g - G < G ? m - g - G : G) * d * static_cast<index_t>(sizeof(X));
+            for (index_t at = 0; at < bytes; at += 64) __builtin_prefetch(next + at);
+        }
 
         V xnorm[R], best[R], second[R], third[R];
         I index[R], index2[R];
