@@ -49,8 +49,7 @@ public:
             s += static_cast<double>(count) * step;
             i += count;
         }
-        runs_.push_back({i, s, 0.0});
-        last_ = s;
+        runs_.push_back({i, s, 0.0});  // cdf[n - 1] alone
     }
 
     // cdf[i], 0 <= i < n.
@@ -59,7 +58,7 @@ public:
                                           [](index_t v, const Run& r) { return v < r.first; }) - 1;
         return run->start + static_cast<double>(i - run->first) * run->step;
     }
-    double last() const { return last_; }
+    double last() const { return runs_.back().start; }
 
 private:
     struct Run {
@@ -67,7 +66,6 @@ private:
         double start, step;
     };
     std::vector<Run> runs_;
-    double last_ = 0.0;
 };
 
 // out[q] for uniforms[q] (q < count), u in [0, 1). weights null: unit weights, p = 1 / n;
