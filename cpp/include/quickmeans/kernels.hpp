@@ -81,9 +81,10 @@ struct KernelSet {
     // points, in groups of screen_rows (<= 32) rows: bit r of near[p * groups + g]
     // (groups = ceil(count / screen_rows)) is set unless the float32 squared distance
     // (differences squared and summed over features) of row rows[g * screen_rows + r] to
-    // point p is finite and above its threshold. scratch holds d * screen_rows floats.
+    // point p is finite and above its threshold; that distance itself is in
+    // sums[(p * groups + g) * screen_rows + r]. scratch holds d * screen_rows floats.
     void (*screen_f32)(const float* x, const index_t* rows, index_t count, index_t d, const float* points,
-                       index_t t, const float* thresholds, std::uint32_t* near, float* scratch);
+                       index_t t, const float* thresholds, std::uint32_t* near, float* sums, float* scratch);
     index_t screen_rows;
     // Hamerly's bounds test over m samples of k centers, which reads and never writes the
     // bounds (kept as offsets from per-center totals, see hamerly.hpp), in float: sample r

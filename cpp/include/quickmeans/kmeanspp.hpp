@@ -6,13 +6,14 @@
 //
 // Distances are exact (double) and computed by the SIMD point_distances kernel
 // (sparse rows: by the expansion, clipped at 0), all trials of a step in one pass
-// over X (dense rows: only those that can change a potential, seeding_pruned.hpp). A
-// trial's potential is the current one less its gain over the rows it improves; both are
-// summed per fixed chunk and the chunks in order, so the choice does not depend on the
-// thread count.
+// over X (dense rows: only those that can change a potential, and for float32 rows only
+// for the trials that may be best, seeding_pruned.hpp). A trial's potential is the current
+// one less its gain over the rows it improves; both are summed per fixed chunk and the
+// chunks in order, so the choice does not depend on the thread count.
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <type_traits>
@@ -28,15 +29,41 @@
 
 namespace quickmeans {
 
-// Sum of w[i] * closest[i] for i in [begin, end), in order (w null: weight 1).
-inline double weighted_sum(const double* closest, const double* w, index_t begin, index_t end) {
-    double sum = 0.0;
+// sum plus w[i] * closest[i] for i in [begin, end), added in order (w null: weight 1).
+inline double weighted_sum(const double* closest, const double* w, index_t begin, index_t end, double sum = 0.0) {
     if (!w) {
         for (index_t i = begin; i < end; ++i) sum += closest[i];
         return sum;
     }
     for (index_t i = begin; i < end; ++i) sum += w[i] * closest[i];
     return sum;
+}
+
+// weighted_sum of `ranges` (at most kSumsAtOnce) ranges [begin[c], end[c]), out[c] each.
+// Every range is still summed alone and in order, to the same value, but one dependent
+// chain of additions runs at the adder's latency: four ranges' chains are interleaved.
+// (Most steps of the seeding change every chunk's potential, which is summed again.)
+constexpr int kSumsAtOnce = 4;
+inline void weighted_sums(const double* closest, const double* w, const index_t* begin, const index_t* end,
+                          int ranges, double* out) {
+    double sum[kSumsAtOnce] = {};
+    index_t common = 0;  // rows of each range summed interleaved
+    if (ranges == kSumsAtOnce) {
+        common = end[0] - begin[0];
+        for (int c = 1; c < kSumsAtOnce; ++c) common = std::min(common, end[c] - begin[c]);
+        const double* at[kSumsAtOnce];
+        for (int c = 0; c < kSumsAtOnce; ++c) at[c] = closest + begin[c];
+        if (!w) {
+            for (index_t i = 0; i < common; ++i)
+                for (int c = 0; c < kSumsAtOnce; ++c) sum[c] += at[c][i];
+        } else {
+            const double* weight[kSumsAtOnce];
+            for (int c = 0; c < kSumsAtOnce; ++c) weight[c] = w + begin[c];
+            for (index_t i = 0; i < common; ++i)
+                for (int c = 0; c < kSumsAtOnce; ++c) sum[c] += weight[c][i] * at[c][i];
+        }
+    }
+    for (int c = 0; c < ranges; ++c) out[c] = weighted_sum(closest, w, begin[c] + common, end[c], sum[c]);
 }
 
 // A trial's gain over the m rows of a chunk (in row order): the sum of w[r] * (closest[r]
@@ -102,6 +129,8 @@ void kmeans_plusplus(const View& x, const double* sample_weight, index_t k, inde
     // closest = distance to candidate `best` for the rows it improves (the trial pass kept
     // their bits and distances; no other row changes); the potentials of the chunks it
     // changes are summed again.
+    std::vector<unsigned char> changed(static_cast<size_t>(chunks.parts));
+    std::vector<index_t> resum;  // the changed chunks, in order
     auto update_closest = [&](index_t best, index_t c) {
         parallel_for(chunks.parts, threads, [&](index_t p) {
             const index_t b = chunks.begin(p), slot = p * n_trials + best;
@@ -114,13 +143,32 @@ void kmeans_plusplus(const View& x, const double* sample_weight, index_t k, inde
                     closest[row] = dist[count++];
                     labels[row] = static_cast<label_t>(c);
                 }
-            if (count > 0) chunk_sum[static_cast<size_t>(p)] = weighted_sum(closest.data(), sample_weight, b, chunks.end(p));
+            changed[static_cast<size_t>(p)] = count > 0;
+        });
+        resum.clear();
+        for (index_t p = 0; p < chunks.parts; ++p)
+            if (changed[static_cast<size_t>(p)]) resum.push_back(p);
+        const index_t listed = static_cast<index_t>(resum.size());
+        parallel_for((listed + kSumsAtOnce - 1) / kSumsAtOnce, threads, [&](index_t q) {
+            const int ranges = static_cast<int>(std::min<index_t>(kSumsAtOnce, listed - q * kSumsAtOnce));
+            index_t begin[kSumsAtOnce], end[kSumsAtOnce];
+            double sums[kSumsAtOnce];
+            for (int r = 0; r < ranges; ++r) {
+                const index_t p = resum[static_cast<size_t>(q * kSumsAtOnce + r)];
+                begin[r] = chunks.begin(p);
+                end[r] = chunks.end(p);
+            }
+            weighted_sums(closest.data(), sample_weight, begin, end, ranges, sums);
+            for (int r = 0; r < ranges; ++r) chunk_sum[static_cast<size_t>(resum[static_cast<size_t>(q * kSumsAtOnce + r)])] = sums[r];
         });
     };
     // Dense rows skip the distances that cannot matter (seeding_pruned.hpp).
     constexpr bool kDense = std::is_same_v<View, DenseView<T>>;
     std::optional<PrunedTrials<T>> pruned;
     if constexpr (kDense) pruned.emplace(x, sample_weight, chunks, chunk_rows, words, n_trials, k, threads);
+    std::vector<index_t> contenders;  // trials that may be the step's best, in order
+    contenders.reserve(static_cast<size_t>(n_trials));
+    std::vector<double> gain_low(static_cast<size_t>(n_trials)), gain_high(static_cast<size_t>(n_trials));
     auto take = [&](index_t c, index_t sample) {
         copy_row(x, sample, centers + c * d);
         indices[c] = sample;
@@ -181,13 +229,37 @@ void kmeans_plusplus(const View& x, const double* sample_weight, index_t k, inde
                                                                taken[static_cast<size_t>(slot)]);
             }
         });
-        index_t best = 0;
+        // The trials that may be best: every trial, or, where the trial pass bounded the gains
+        // (float32 rows, seeding_pruned.hpp), the leader (best lower bound) and those whose
+        // upper bound reaches its lower bound, which then get exact gains. The slack covers
+        // the summation of the bounds and of the exact gains (each off by at most about
+        // n 2^-52 of the potential) and the rounding of total - gain, so a trial left out has
+        // a computed potential above the leader's: the choice is the one all exact gains make.
+        contenders.clear();
+        bool bounded = false;
+        if constexpr (kDense) bounded = pruned->bounded();
+        if (bounded) {
+            pruned->gain_bounds(gain_low.data(), gain_high.data());
+            index_t lead = 0;
+            for (index_t t = 1; t < n_trials; ++t)
+                if (gain_low[static_cast<size_t>(t)] > gain_low[static_cast<size_t>(lead)]) lead = t;
+            const double slack = static_cast<double>(n + 16) * std::ldexp(1.0, -48) * total;
+            for (index_t t = 0; t < n_trials; ++t)
+                if (t == lead || gain_high[static_cast<size_t>(t)] + slack >= gain_low[static_cast<size_t>(lead)] - slack)
+                    contenders.push_back(t);
+            if constexpr (kDense)
+                pruned->settle(contenders.data(), static_cast<index_t>(contenders.size()), candidate_rows.data(),
+                               closest.data(), gains.data(), improved.data(), taken.data(), threads);
+        } else {
+            for (index_t t = 0; t < n_trials; ++t) contenders.push_back(t);
+        }
+        index_t best = contenders.front();
         double best_pot = 0.0;
-        for (index_t t = 0; t < n_trials; ++t) {
+        for (const index_t t : contenders) {
             double gain = 0.0;
             for (index_t p = 0; p < chunks.parts; ++p) gain += gains[static_cast<size_t>(p * n_trials + t)];
             const double pot = total - gain;
-            if (t == 0 || pot < best_pot) {
+            if (t == contenders.front() || pot < best_pot) {
                 best_pot = pot;
                 best = t;
             }

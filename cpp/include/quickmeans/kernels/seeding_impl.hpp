@@ -66,11 +66,12 @@ inline std::uint32_t lanes_far(const Lanes<float>::V& a, const Lanes<float>::V& 
 }
 
 // P points against one transposed group: bit r of near[q * stride] set unless the float
-// sum s of (x - p)^2 over features (row r, point q) has threshold[r] < s < inf.
+// sum s of (x - p)^2 over features (row r, point q) has threshold[r] < s < inf; s itself in
+// sums[q * stride * G + r].
 template <int P>
 inline __attribute__((always_inline)) void screen_group(const float* scratch, index_t rows, index_t d,
                                                         const float* points, const Lanes<float>::V (&thr)[QM_ROW_VECS],
-                                                        std::uint32_t* near, index_t stride) {
+                                                        std::uint32_t* near, float* sums, index_t stride) {
     typedef Lanes<float>::V V;
     constexpr int L = Lanes<float>::count;
     constexpr int R = QM_ROW_VECS;
@@ -92,7 +93,10 @@ inline __attribute__((always_inline)) void screen_group(const float* scratch, in
     const std::uint32_t valid = rows >= 32 ? ~std::uint32_t(0) : (std::uint32_t(1) << rows) - 1;
     for (int q = 0; q < P; ++q) {
         std::uint32_t far = 0;
-        for (int v = 0; v < R; ++v) far |= lanes_far(acc[q][v], thr[v]) << (v * L);
+        for (int v = 0; v < R; ++v) {
+            far |= lanes_far(acc[q][v], thr[v]) << (v * L);
+            store(sums + q * stride * G + v * L, acc[q][v]);
+        }
         near[q * stride] = ~far & valid;
     }
 }
@@ -102,9 +106,10 @@ static_assert(Lanes<float>::count * QM_ROW_VECS <= 32, "a screened group's bits 
 // For the count rows listed in `rows` (row r at x + r * d) and t points, in groups of
 // G = screen_rows(): bit r of near[p * groups + g] (groups = ceil(count / G)) is set unless
 // the float32 squared distance of row rows[g * G + r] to point p is finite and above its
-// threshold (the caller's rounding bound makes that a proof the exact distance is too).
+// threshold (the caller's rounding bound makes that a proof the exact distance is too);
+// that distance in sums[(p * groups + g) * G + r].
 inline void screen_f32(const float* x, const index_t* rows, index_t count, index_t d, const float* points,
-                       index_t t, const float* thresholds, std::uint32_t* near, float* scratch) {
+                       index_t t, const float* thresholds, std::uint32_t* near, float* sums, float* scratch) {
     typedef Lanes<float>::V V;
     constexpr int L = Lanes<float>::count;
     constexpr int R = QM_ROW_VECS;
@@ -124,12 +129,15 @@ inline void screen_f32(const float* x, const index_t* rows, index_t count, index
                 }
         }
         index_t p = 0;
-        for (; p + 4 <= t; p += 4) screen_group<4>(scratch, rows_here, d, points + p * d, thr, near + p * groups + g, groups);
+        for (; p + 4 <= t; p += 4)
+            screen_group<4>(scratch, rows_here, d, points + p * d, thr, near + p * groups + g,
+                            sums + (p * groups + g) * G, groups);
         const float* rest = points + p * d;
         std::uint32_t* rest_near = near + p * groups + g;
-        if (t - p == 3) screen_group<3>(scratch, rows_here, d, rest, thr, rest_near, groups);
-        if (t - p == 2) screen_group<2>(scratch, rows_here, d, rest, thr, rest_near, groups);
-        if (t - p == 1) screen_group<1>(scratch, rows_here, d, rest, thr, rest_near, groups);
+        float* rest_sums = sums + (p * groups + g) * G;
+        if (t - p == 3) screen_group<3>(scratch, rows_here, d, rest, thr, rest_near, rest_sums, groups);
+        if (t - p == 2) screen_group<2>(scratch, rows_here, d, rest, thr, rest_near, rest_sums, groups);
+        if (t - p == 1) screen_group<1>(scratch, rows_here, d, rest, thr, rest_near, rest_sums, groups);
     }
 }
 
