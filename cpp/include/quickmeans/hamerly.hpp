@@ -29,6 +29,7 @@
 #include "quickmeans/common.hpp"
 #include "quickmeans/distance.hpp"
 #include "quickmeans/inertia.hpp"
+#include "quickmeans/kernel_rows.hpp"
 #include "quickmeans/kernels.hpp"
 #include "quickmeans/moving_sums.hpp"
 #include "quickmeans/parallel.hpp"
@@ -44,9 +45,8 @@ public:
           upper_total_(static_cast<size_t>(k), 0.0), lower_total_(static_cast<size_t>(k), 0.0),
           test_upper_total_(static_cast<size_t>(k), 0.0f), test_lower_total_(static_cast<size_t>(k), 0.0f),
           test_half_min_(static_cast<size_t>(k), 0.0f),
-          tighten_(k >= kTightenFrom), gathered_(static_cast<size_t>(std::max(1, n_threads))) {
-        for (Gathered& g : gathered_) g.resize(nearest_.block_rows());
-    }
+          tighten_(k >= kTightenFrom),
+          gathered_(static_cast<size_t>(std::max(1, n_threads)), KernelRows(nearest_.block_rows())) {}
 
     void set_centers(const T* centers, int n_threads) {
         centers_ = centers;
@@ -64,7 +64,7 @@ public:
     // The first, exact assignment. The running totals are still zero, so a row's stored
     // offsets are its bounds themselves: a plain loop over the block, which vectorizes.
     void init_rows(index_t begin, index_t end, label_t* labels) {
-        Gathered& g = gathered_[static_cast<size_t>(thread_id())];
+        KernelRows& g = gathered_[static_cast<size_t>(thread_id())];
         for (index_t b = begin; b < end; b += nearest_.block_rows()) {
             const index_t m = std::min(nearest_.block_rows(), end - b);
             nearest_.assign_with_bounds(x_.row(b), nullptr, m, labels + b, g.upper.data(), g.lower.data(), thread_id());
@@ -80,48 +80,28 @@ public:
     }
 
     // Reassigns the samples whose bounds (loosened by the center shifts so far) no longer
-    // decide. In steps of kStep rows: one branch-free (vectorized) pass over the bounds
+    // decide. In steps of KernelRows::kStep rows: one branch-free (vectorized) pass over the bounds
     // lists the failed samples, which are then gathered into blocks for the kernel, or,
     // when more than half of the step failed, the whole step is scanned where it lies.
     void assign_rows(index_t begin, index_t end, label_t* labels, Moves& moves) {
-        Gathered& g = gathered_[static_cast<size_t>(thread_id())];
-        g.count = 0;
+        KernelRows& g = gathered_[static_cast<size_t>(thread_id())];
         const index_t d = x_.d;
-        const index_t block = nearest_.block_rows();
         const KernelSet& kernels = active_kernels();
-        for (index_t b = begin; b < end; b += kStep) {
-            const index_t m = std::min(kStep, end - b);
-            const index_t failed = kernels.test_bounds(labels + b, m, k_, test_upper_total_.data(),
-                                                       test_lower_total_.data(), test_half_min_.data(),
-                                                       upper_.data() + b, lower_.data() + b,
-                                                       g.failed.data(), b, g.failed_rows.data());
-            if (2 * failed > m) {  // most of the step: scanned where it lies, see scan_in_place
-                scan_in_place(g, b, m, labels, moves);
-                continue;
-            }
-            // The count stays in a register (kept in g, each store to g.index could alias it).
-            index_t count = g.count;
-            index_t* index = g.index.data();
-            for (index_t q = 0; q < failed; ++q) {
-                const index_t i = g.failed_rows[static_cast<size_t>(q)];
-                if (tighten_) {
-                    const label_t a = labels[i];
-                    const double u = std::sqrt(squared_distance(x_.row(i), centers_ + a * d, d));
-                    store_upper(i, a, u);
-                    const double l = static_cast<double>(lower_[static_cast<size_t>(i)]) -
-                                     lower_total_[static_cast<size_t>(a)];
-                    if (bound_excludes(u, std::max(half_min_[static_cast<size_t>(a)], l))) continue;
-                }
-                index[count++] = i;
-                if (count == block) {
-                    g.count = count;
-                    flush(g, labels, moves);
-                    count = 0;
-                }
-            }
-            g.count = count;
-        }
-        flush(g, labels, moves);
+        auto test = [&](index_t b, index_t m) {
+            return kernels.test_bounds(labels + b, m, k_, test_upper_total_.data(), test_lower_total_.data(),
+                                       test_half_min_.data(), upper_.data() + b, lower_.data() + b, g.failed.data(), b,
+                                       g.failed_rows.data());
+        };
+        auto needs_kernel = [&](index_t i) {
+            if (!tighten_) return true;
+            const label_t a = labels[i];
+            const double u = std::sqrt(squared_distance(x_.row(i), centers_ + a * d, d));
+            store_upper(i, a, u);
+            const double l = static_cast<double>(lower_[static_cast<size_t>(i)]) - lower_total_[static_cast<size_t>(a)];
+            return !bound_excludes(u, std::max(half_min_[static_cast<size_t>(a)], l));
+        };
+        score_failed_rows(nearest_, x_, g, begin, end, test, needs_kernel,
+                          [&](index_t rows, auto sample) { take_outcomes(g, rows, sample, labels, moves); });
     }
 
     // Adds the step's shifts to the running totals: each center's own shift to its upper
@@ -143,58 +123,17 @@ private:
     // than the kernel's scan of all k centers, which also gives exact bounds (measured
     // on 1M x 8, k=16: tightening cost as much as the scans it saved).
     static constexpr index_t kTightenFrom = 32;
-    static constexpr index_t kStep = 1024;
-
-    // One thread's list of rows whose bounds failed, and the kernel's outcome for a block.
-    struct Gathered {
-        std::vector<index_t> index;
-        std::vector<label_t> labels;
-        std::vector<double> upper, lower;
-        std::vector<unsigned char> failed = std::vector<unsigned char>(kStep);
-        std::vector<index_t> failed_rows = std::vector<index_t>(kStep);
-        index_t count = 0;
-        void resize(index_t block) {
-            index.resize(static_cast<size_t>(block));
-            labels.resize(static_cast<size_t>(block));
-            upper.resize(static_cast<size_t>(block));
-            lower.resize(static_cast<size_t>(block));
-        }
-    };
 
     // An upper bound u >= the distance to center a, as of now (kept less a's running total).
     void store_upper(index_t i, label_t a, double u) {
         upper_[static_cast<size_t>(i)] = stored_offset_upper(u - upper_total_[static_cast<size_t>(a)]);
     }
 
-    // Rows [b, b + m) through the kernel without gathering them, their bounds all refreshed
-    // (those that passed too). Copying most of a step costs more than scoring the few rows
-    // that did not need it: BisectingKMeans on 500k x 16 f32, k=100, whose two-center
-    // splits fail on most rows in their first iterations, fits 6-8% faster; 1M x 8 f64,
-    // k=16 is unchanged.
-    void scan_in_place(Gathered& g, index_t b, index_t m, label_t* labels, Moves& moves) {
-        const index_t block = nearest_.block_rows();
-        for (index_t q = 0; q < m; q += block) {
-            const index_t rows = std::min(block, m - q);
-            nearest_.assign_with_bounds(x_.row(b + q), nullptr, rows, g.labels.data(), g.upper.data(),
-                                        g.lower.data(), thread_id());
-            take_outcomes(g, rows, [&](index_t r) { return b + q + r; }, labels, moves);
-        }
-    }
-
-    void flush(Gathered& g, label_t* labels, Moves& moves) {
-        if (g.count == 0) return;
-        nearest_.assign_with_bounds(x_.row(0), g.index.data(), g.count, g.labels.data(), g.upper.data(),
-                                    g.lower.data(), thread_id());
-        const index_t* index = g.index.data();
-        take_outcomes(g, g.count, [index](index_t r) { return index[r]; }, labels, moves);
-        g.count = 0;
-    }
-
     // The kernel's outcome for its rows r < m, samples sample(r): the labels (changes
     // recorded) and bounds. (Raw pointers in locals: through the vectors' members, every
     // store made the compiler load them again.)
     template <class Sample>
-    void take_outcomes(const Gathered& g, index_t m, Sample sample, label_t* labels, Moves& moves) {
+    void take_outcomes(const KernelRows& g, index_t m, Sample sample, label_t* labels, Moves& moves) {
         float* upper = upper_.data();
         float* lower = lower_.data();
         const double* upper_total = upper_total_.data();
@@ -225,7 +164,7 @@ private:
     // The same for the float test: totals rounded up, half_min down (so the test stays sound).
     std::vector<float> test_upper_total_, test_lower_total_, test_half_min_;
     bool tighten_;
-    std::vector<Gathered> gathered_;
+    std::vector<KernelRows> gathered_;
 };
 
 template <class T>

@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "quickmeans/common.hpp"
+#include "quickmeans/marked.hpp"
 
 namespace quickmeans {
 namespace QM_KERNEL_NS {
@@ -99,23 +100,7 @@ inline index_t test_bounds(const label_t* labels, index_t m, index_t k, const fl
     if (k <= L) test_bounds_pass<1>(labels, m, k, upper_total, lower_total, half_min, upper, lower, failed);
     else if (k <= 2 * L) test_bounds_pass<2>(labels, m, k, upper_total, lower_total, half_min, upper, lower, failed);
     else test_bounds_pass<3>(labels, m, k, upper_total, lower_total, half_min, upper, lower, failed);
-    // Eight samples at a time are skipped when none failed (most of them, once labels
-    // settle); else listed branch-free (which samples fail is then close to random).
-    index_t count = 0, r = 0;
-    for (; r + 8 <= m; r += 8) {
-        std::uint64_t any;
-        __builtin_memcpy(&any, failed + r, 8);
-        if (any == 0) continue;
-        for (index_t q = r; q < r + 8; ++q) {
-            failed_rows[count] = first + q;
-            count += failed[q];
-        }
-    }
-    for (; r < m; ++r) {
-        failed_rows[count] = first + r;
-        count += failed[r];
-    }
-    return count;
+    return list_marked(failed, m, first, failed_rows);
 }
 
 }  // namespace QM_KERNEL_NS
