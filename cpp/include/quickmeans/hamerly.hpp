@@ -33,6 +33,7 @@
 #include "quickmeans/kernels.hpp"
 #include "quickmeans/moving_sums.hpp"
 #include "quickmeans/parallel.hpp"
+#include "quickmeans/two_center_bounds.hpp"
 
 namespace quickmeans {
 
@@ -170,6 +171,10 @@ private:
 template <class T>
 FitSummary hamerly(const DenseView<T>& x, const double* sample_weight, T* centers, index_t k, label_t* labels,
                    int max_iter, double tol, const RunControl& control) {
+    if (k == 2) {  // the same bounds in a third of the memory traffic (two_center_bounds.hpp)
+        TwoCenterBounds<T> bounds(x, control.n_threads);
+        return iterate_with_bounds(bounds, x, sample_weight, centers, k, labels, max_iter, tol, control);
+    }
     HamerlyBounds<T> bounds(x, k, control.n_threads);
     return iterate_with_bounds(bounds, x, sample_weight, centers, k, labels, max_iter, tol, control);
 }
