@@ -129,6 +129,29 @@ def test_hamerly_offsets_from_running_totals_equal_lloyd(dtype, threads) -> None
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_two_center_margins_equal_lloyd(dtype, threads, weighted) -> None:
+    # With two centers Hamerly keeps one float a sample: its margin plus the running total of
+    # both centers' shifts (two_center_bounds.hpp). Both centers start in one corner, so the
+    # total grows far past the margins; repeated rows and a row equidistant from both
+    # centers' paths make zero margins and exact ties (the lower index must win); offset by
+    # 1e4, the floats round at a coarse scale. Lloyd's run all the same.
+    rng = np.random.RandomState(4)
+    X = make_blobs(6000, 3, 2, seed=4, spread=3.0)
+    X = np.concatenate([X, np.repeat(X[rng.choice(len(X), 20)], 30, axis=0)]) + 1e4
+    X = X.astype(dtype)
+    init = (X.min(axis=0) + np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 0.25]])).astype(dtype)
+    w = rng.uniform(0.1, 4.0, len(X)) if weighted else None
+    expected = fit(X, init, "lloyd", w, threads=threads)
+    got = fit(X, init, "hamerly", w, threads=threads)
+    np.testing.assert_array_equal(got[1], expected[1])
+    assert got[3] == expected[3] > 5
+    rtol = 1e-12 if dtype == np.float64 else 1e-6
+    np.testing.assert_allclose(got[0], expected[0], rtol=rtol)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_hamerly_float_bounds_test_equals_lloyd_at_every_simd_level(dtype) -> None:
     # The bounds test runs in float with each sample's per-center totals looked up by a
     # permute of one vector (k up to the lanes: 4 generic, 8 AVX2, 16 AVX-512), of two, or
