@@ -194,28 +194,51 @@ def test_usage_errors_are_one_line(data) -> None:
 
 
 
-def test_ctrl_c_dropped_by_a_native_reader_is_still_status_130(tmp_path) -> None:
-    # pyarrow's CSV reader checks for signals itself and can drop the KeyboardInterrupt it
-    # finds (measured: a Ctrl-C 0.35-0.6 s into a 1M-row read let the fit finish, exit 0).
-    # Here the reader is one that takes the interrupt and carries on, as that one did.
-    path = tmp_path / "x.csv"
-    path.write_text("a,b\n" + "".join(f"{i},{i % 7}\n" for i in range(200)))
-    code = (
+def command_swallowing_a_ctrl_c(module: str, function: str) -> str:
+    """Python code running the quickmeans command (its arguments from the code's argv) with
+    quickmeans.<module>.<function> replaced by one that sends the process SIGINT, swallows
+    the KeyboardInterrupt and carries on."""
+    return (
         "import os, signal, sys\n"
-        "from quickmeans import _cli_csv\n"
-        "real = _cli_csv._python\n"
+        f"from quickmeans import {module}\n"
+        f"real = {module}.{function}\n"
         "def swallowing(*args, **kwargs):\n"
         "    try:\n"
         "        os.kill(os.getpid(), signal.SIGINT)\n"
         "    except KeyboardInterrupt:\n"
         "        pass\n"
         "    return real(*args, **kwargs)\n"
-        "_cli_csv._python = swallowing\n"
+        f"{module}.{function} = swallowing\n"
         "from quickmeans.__main__ import run\n"
         "sys.argv = ['quickmeans', *sys.argv[1:]]\n"
         "run()\n")
+
+
+def test_ctrl_c_dropped_by_a_native_reader_is_still_status_130(tmp_path) -> None:
+    # pyarrow's CSV reader checks for signals itself and can drop the KeyboardInterrupt it
+    # finds (measured: a Ctrl-C 0.35-0.6 s into a 1M-row read let the fit finish, exit 0).
+    # Here the reader is one that takes the interrupt and carries on, as that one did.
+    path = tmp_path / "x.csv"
+    path.write_text("a,b\n" + "".join(f"{i},{i % 7}\n" for i in range(200)))
+    code = command_swallowing_a_ctrl_c("_cli_csv", "_python")
     result = subprocess.run([sys.executable, "-c", code, "fit", str(path), "-k", "2"],
                             capture_output=True, text=True, timeout=120,
                             env={**os.environ, "QUICKMEANS_CSV_READER": "python"})
     assert result.returncode == 130, (result.returncode, result.stderr)
     assert result.stderr.splitlines()[-1] == "quickmeans: error: interrupted", result.stderr
+
+
+def test_ctrl_c_swallowed_before_the_fit_still_stops_the_engine(tmp_path) -> None:
+    # A KeyboardInterrupt can be lost on its way (a native reader, a finalizer): the
+    # command's SIGINT handler also tells the engine, whose next stop check ends the fit.
+    # Here the interrupt is swallowed just before the seeding: the fit must not run (no
+    # labels written), and the command ends in one line, exit 130.
+    data = tmp_path / "x.npy"
+    np.save(data, np.random.RandomState(0).randn(3000, 4))
+    labels = tmp_path / "labels.txt"
+    code = command_swallowing_a_ctrl_c("_kmeans", "initial_centers")
+    result = subprocess.run([sys.executable, "-c", code, "fit", str(data), "-k", "5",
+                             "--out", str(labels)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 130, (result.returncode, result.stderr)
+    assert result.stderr.splitlines() == ["quickmeans: error: interrupted"], result.stderr
+    assert not labels.exists()

@@ -10,6 +10,7 @@
 #include <pybind11/stl.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -115,12 +116,23 @@ inline void check_cluster_count(index_t k, index_t n, index_t d) {
                               shape_of(n, d));
 }
 
+// Set by request_stop() (the quickmeans command's SIGINT handler calls it): every run
+// checking for a stop then ends with KeyboardInterrupt, even where a KeyboardInterrupt
+// raised by the signal was swallowed on its way (a finalizer, a native reader).
+inline std::atomic<bool>& stop_recorded() {
+    static std::atomic<bool> recorded{false};
+    return recorded;
+}
+
 inline qm::RunControl control(std::int64_t n_threads, const py::object& on_iteration) {
     qm::RunControl rc;
     rc.n_threads = capped_threads(n_threads);
     rc.stop_requested = [] {
         py::gil_scoped_acquire gil;
-        return PyErr_CheckSignals() != 0;
+        if (PyErr_CheckSignals() != 0) return true;
+        if (!stop_recorded().load()) return false;
+        PyErr_SetNone(PyExc_KeyboardInterrupt);
+        return true;
     };
     if (!on_iteration.is_none()) {
         py::function callback = on_iteration;

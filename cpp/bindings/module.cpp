@@ -15,6 +15,7 @@ PYBIND11_MODULE(_core, m) {
     qmb::register_spherical(m);
 
     m.def("has_openmp", &qmb::qm::has_openmp);
+    m.def("request_stop", [] { qmb::stop_recorded() = true; });  // for good: see stop_recorded
     m.def("max_threads", &qmb::qm::max_threads);
     m.def("thread_limit", &qmb::thread_limit);  // every n_threads argument is capped to it
     m.def("simd_level", [] { return std::string(qmb::qm::active_kernels().name); });
