@@ -10,9 +10,9 @@
 // - for float32 rows, the others are screened by float32 distances (twice the lanes, no
 //   conversion): one above closest by more than its rounding bound proves the exact one
 //   is not below closest. The rows left (the survivors) are kept per trial, and their float
-//   distances bound each trial's gain from below and above. Only the trials whose bounds
-//   overlap the leader's (usually the leader alone) get exact distances (settle()), on
-//   their survivors, so the choice is the one exact gains make;
+//   distances bound each trial's gain from below and above. Only the leader and the trials
+//   whose bounds reach its lower bound get exact distances (settle()), on their survivors,
+//   so the choice is the one exact gains make;
 // - float64 rows (no screen) get exact distances for every kept row and trial.
 // Each chunk's gains are summed in row order, so they do not depend on the thread count.
 //

@@ -10,8 +10,8 @@
 // half-distance test added no sample on the root and the next two splits of
 // bench/bisecting.py (simulated).
 //
-// The samples that fail are scored as in hamerly.hpp: gathered in blocks for the two-center
-// kernel, or scanned where they lie when they are most of their step.
+// The samples that fail go to the two-center kernel as Hamerly's do (kernel_rows.hpp): listed
+// in blocks, or scanned where they lie when they are most of their step.
 #pragma once
 
 #include <algorithm>
