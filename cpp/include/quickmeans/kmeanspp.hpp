@@ -236,9 +236,7 @@ void kmeans_plusplus(const View& x, const double* sample_weight, index_t k, inde
         // n 2^-52 of the potential) and the rounding of total - gain, so a trial left out has
         // a computed potential above the leader's: the choice is the one all exact gains make.
         contenders.clear();
-        bool bounded = false;
-        if constexpr (kDense) bounded = pruned->bounded();
-        if (bounded) {
+        if (pruned && pruned->bounded()) {
             pruned->gain_bounds(gain_low.data(), gain_high.data());
             index_t lead = 0;
             for (index_t t = 1; t < n_trials; ++t)
@@ -247,9 +245,8 @@ void kmeans_plusplus(const View& x, const double* sample_weight, index_t k, inde
             for (index_t t = 0; t < n_trials; ++t)
                 if (t == lead || gain_high[static_cast<size_t>(t)] + slack >= gain_low[static_cast<size_t>(lead)] - slack)
                     contenders.push_back(t);
-            if constexpr (kDense)
-                pruned->settle(contenders.data(), static_cast<index_t>(contenders.size()), candidate_rows.data(),
-                               closest.data(), gains.data(), improved.data(), taken.data(), threads);
+            pruned->settle(contenders.data(), static_cast<index_t>(contenders.size()), candidate_rows.data(),
+                           closest.data(), gains.data(), improved.data(), taken.data(), threads);
         } else {
             for (index_t t = 0; t < n_trials; ++t) contenders.push_back(t);
         }

@@ -90,7 +90,6 @@ public:
             b.thresholds.resize(static_cast<size_t>(chunk_rows));
             b.near.resize(static_cast<size_t>(n_trials * screen_groups));
             b.screened.resize(static_cast<size_t>(n_trials * screen_groups * kernel_set_.screen_rows));
-            b.listed.resize(static_cast<size_t>(group));
             b.listed_dist.resize(static_cast<size_t>(group * n_trials));
             b.packed.resize(static_cast<size_t>(group * x.d));
             b.scratch.resize(static_cast<size_t>(group * x.d));
@@ -157,12 +156,9 @@ public:
                 const index_t t = trials[q];
                 const std::vector<index_t>& rows = survivors_[static_cast<size_t>(p * n_trials_ + t)];
                 const index_t listed = static_cast<index_t>(rows.size());
-                for (index_t i = 0; i < listed; i += group) {
-                    const index_t m = std::min(group, listed - i);
-                    std::copy(rows.begin() + i, rows.begin() + i + m, b.listed.begin());
-                    exact(b, m, candidates + t * d, t, 1, begin, closest, gains + p * n_trials_,
-                          improved + p * n_trials_ * words_, taken + p * n_trials_);
-                }
+                for (index_t i = 0; i < listed; i += group)
+                    exact(b, rows.data() + i, std::min(group, listed - i), candidates + t * d, t, 1, begin, closest,
+                          gains + p * n_trials_, improved + p * n_trials_ * words_, taken + p * n_trials_);
             }
         });
     }
@@ -175,26 +171,25 @@ private:
         std::vector<float> thresholds;      // their screen thresholds
         std::vector<std::uint32_t> near;    // the screen's bits: n_trials x groups of kept rows
         std::vector<float> screened;        // the screen's distances, in the same order
-        std::vector<index_t> listed;        // a group of rows for the exact kernel
-        std::vector<double> listed_dist;
+        std::vector<double> listed_dist;    // the exact kernel's distances for a group of rows
         std::vector<T> packed;
         std::vector<double> scratch;
         std::vector<float> screen_scratch;
     };
 
-    // Exact distances of the `count` rows in b.listed (in increasing order, from the
+    // Exact distances of the `count` rows listed in `rows` (in increasing order, from the
     // chunk at `begin`) to `t` candidates from `first`, trials t0..t0 + t: adds the gains
     // of the rows they improve, sets those rows' bits and appends their distances.
-    void exact(Buffers& b, index_t count, const T* first, index_t t0, index_t t, index_t begin,
+    void exact(Buffers& b, const index_t* rows, index_t count, const T* first, index_t t0, index_t t, index_t begin,
                const double* closest, double* gains, std::uint64_t* improved, std::vector<double>* taken) {
         const index_t d = x_.d;
-        kern_.gather_rows(x_.data, d, b.listed.data(), count, b.packed.data());
+        kern_.gather_rows(x_.data, d, rows, count, b.packed.data());
         kern_.point_distances(b.packed.data(), count, d, first, t, b.listed_dist.data(), count, b.scratch.data());
         for (index_t q = 0; q < t; ++q) {
             double gain = gains[t0 + q];
             std::uint64_t* bits = improved + (t0 + q) * words_;
             for (index_t i = 0; i < count; ++i) {
-                const index_t row = b.listed[static_cast<size_t>(i)];
+                const index_t row = rows[i];
                 const double e = b.listed_dist[static_cast<size_t>(q * count + i)];
                 if (e < closest[row])
                     record_improvement(row - begin, closest[row], e, weight_of(w_, row), gain, bits, taken[t0 + q]);
@@ -239,11 +234,9 @@ private:
             }
         }
         if (!screen_) {  // exact distances for every kept row and trial
-            for (index_t i = 0; i < kept; i += group) {
-                const index_t count = std::min(group, kept - i);
-                std::copy(b.rows.begin() + i, b.rows.begin() + i + count, b.listed.begin());
-                exact(b, count, candidates, 0, n_trials_, begin, closest, gains, improved, taken);
-            }
+            for (index_t i = 0; i < kept; i += group)
+                exact(b, b.rows.data() + i, std::min(group, kept - i), candidates, 0, n_trials_, begin, closest,
+                      gains, improved, taken);
             return;
         }
         // Each trial's survivors, and the bounds their float distances put on its gain.
