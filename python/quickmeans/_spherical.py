@@ -23,7 +23,8 @@ from quickmeans._compat import (
     TransformerMixin,
 )
 from quickmeans._kmeans import cluster_sizes, is_memory_mapped, is_same_clustering
-from quickmeans._spherical_init import spherical_centers, unit_rows
+from quickmeans._spherical_init import spherical_centers
+from quickmeans._spherical_norms import normalise_rows, rows_for_cosines, unit_rows
 from quickmeans._spherical_step import (
     Rows,
     assigned_cosines,
@@ -31,10 +32,8 @@ from quickmeans._spherical_step import (
     entry_rows_of,
     has_zero_entries,
     make_steps,
-    normalise_rows,
     prepare_rows,
     relocate_empty,
-    row_norms,
     scaled_weights,
     settle_ties,
     used_columns,
@@ -114,7 +113,9 @@ class SphericalKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Cluster
     sum of its cluster's normalised rows. This maximises the weighted sum of cosines, i.e.
     minimises ``inertia_ = sum_i w_i (1 - cos(x_i, c_label(i)))``. Use it for TF-IDF
     vectors and embeddings, where the direction carries the meaning. X is never normalised
-    in place or copied for the iterations (dense float32/float64 or scipy.sparse CSR).
+    in place, nor copied for the iterations (dense float32/float64 or scipy.sparse CSR)
+    unless a non-zero row's norm lies outside [2^-10, 2^10]: the fit then runs on a
+    normalised copy, as the engine's distances resolve cosines only near unit norm.
 
     Exact ties (a sparse row sharing no column with any center is at cosine 0 from all of
     them) go to the lowest center index. Rows of norm zero (e.g. a document made only of
@@ -267,8 +268,8 @@ default='k-means++'
         if X.shape[0] < n_clusters:
             raise ValueError(f"n_samples={X.shape[0]} should be >= n_clusters={n_clusters}.")
         weights = check_sample_weight(sample_weight, X.shape[0])
-        rows = prepare_rows(X, weights)
-        norms = rows.norms
+        X, norms = rows_for_cosines(X)
+        rows = prepare_rows(X, weights, norms)
         if rows.zero_rows.size == len(norms):
             raise ValueError("Every row of X is all zeros: spherical k-means needs rows with "
                              "a direction (non-zero vectors).")
@@ -372,7 +373,7 @@ default='k-means++'
             Index of the cluster each sample belongs to (0 for rows of norm zero).
         """
         X = self._test_data(X, finite=False)  # _engine.predict reports NaN/inf itself
-        return self._labels(X, row_norms(X))
+        return self._labels(*rows_for_cosines(X))
 
     def _labels(self, X: Any, norms: np.ndarray) -> np.ndarray:
         # Unit centers: the nearest in Euclidean distance is the one of maximum cosine.
@@ -396,8 +397,8 @@ default='k-means++'
         X_new : ndarray of shape (n_samples, n_clusters)
             Cosine distances in X's dtype; 1 for every center for rows of norm zero.
         """
-        X = self._test_data(X)
-        cos = cosine_matrix(X, row_norms(X), self._unit_centers(X))
+        X, norms = rows_for_cosines(self._test_data(X))
+        cos = cosine_matrix(X, norms, self._unit_centers(X))
         return np.subtract(1, cos, out=cos)
 
     def score(self, X: Any, y: Any = None, sample_weight: Any = None) -> float:
@@ -417,9 +418,8 @@ default='k-means++'
         score : float
             ``-sum_i w_i (1 - cos(x_i, nearest center))``.
         """
-        X = self._test_data(X)
+        X, norms = rows_for_cosines(self._test_data(X))
         weights = check_sample_weight(sample_weight, X.shape[0])
-        norms = row_norms(X)
         cos = assigned_cosines(X, norms, self._unit_centers(X), self._labels(X, norms))
         w = np.ones(X.shape[0]) if weights is None else weights
         return -float(w @ (1.0 - cos))

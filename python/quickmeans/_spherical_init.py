@@ -15,7 +15,7 @@ import numpy as np
 
 from quickmeans import _engine
 from quickmeans._init import check_init_array, random_init, run_kmeans_plusplus
-from quickmeans._spherical_step import normalise_rows, unit_slack
+from quickmeans._spherical_norms import normalise_rows, unit_rows
 
 Data = Any  # an ndarray or a _sparse.CsrInput
 
@@ -29,29 +29,6 @@ def seeding_weights(norms: np.ndarray, sample_weight: np.ndarray | None) -> np.n
     w = np.ones(len(norms)) if sample_weight is None else sample_weight.copy()
     w[zero] = 0.0
     return w
-
-
-def unit_rows(X: Data, norms: np.ndarray) -> Data:
-    """X with its rows scaled to unit norm (zero rows stay zero): X itself when they are."""
-    nonzero = norms[norms > 0]
-    if nonzero.size == 0 or np.abs(nonzero - 1.0).max() <= unit_slack(X.dtype):
-        return X
-    # Divided in float64 (zero rows by 1: they stay zero), as the reference normalises.
-    divisor = np.where(norms > 0, norms, 1.0)
-    if isinstance(X, np.ndarray):
-        out = np.empty_like(X)
-        block = max(1, (1 << 20) // X.shape[1])
-        for start in range(0, X.shape[0], block):
-            rows = slice(start, start + block)
-            out[rows] = X[rows] / divisor[rows, None]
-        return out
-    import scipy.sparse as sp
-
-    from quickmeans._sparse import CsrInput
-
-    rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
-    data = (X.data / divisor[rows]).astype(X.dtype)
-    return CsrInput(sp.csr_matrix((data, X.indices, X.indptr), shape=X.shape))
 
 
 def with_directions(centers: Any) -> np.ndarray:

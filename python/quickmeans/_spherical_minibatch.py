@@ -16,13 +16,8 @@ import numpy as np
 from quickmeans._minibatch import MiniBatchKMeans, reassign_low_count_centers
 from quickmeans._spherical import SphericalKMeans, normalised_feature_variance
 from quickmeans._spherical_init import spherical_centers
-from quickmeans._spherical_step import (
-    normalise_rows,
-    prepare_rows,
-    row_norms,
-    spherical_step,
-    unit_or_previous,
-)
+from quickmeans._spherical_norms import normalise_rows, rows_for_cosines
+from quickmeans._spherical_step import prepare_rows, spherical_step, unit_or_previous
 
 Data = Any  # an ndarray or a _sparse.CsrInput
 
@@ -38,24 +33,28 @@ class SphericalMiniBatchKMeans(MiniBatchKMeans):
 
     def _initial_centers(self, X: Data, weights: np.ndarray | None, params: dict[str, Any],
                          random_state: np.random.RandomState) -> np.ndarray:
-        return spherical_centers(X, row_norms(X), params["n_clusters"], self.init, weights,
+        return spherical_centers(*rows_for_cosines(X), params["n_clusters"], self.init, weights,
                                  random_state, params["n_threads"])
 
     def _labels_and_inertia(self, X: Data, weights: np.ndarray | None, centers: np.ndarray,
                             n_threads: int) -> tuple[np.ndarray, float]:
-        rows = prepare_rows(X, weights)
+        X, norms = rows_for_cosines(X)
+        rows = prepare_rows(X, weights, norms)
         step = spherical_step(X, rows, normalise_rows(centers, X.dtype), n_threads)
         return step.labels, max(float(rows.weights.sum()) - step.cosine_total, 0.0)
 
     def _scaled_tol(self, X: Data, tol: float, n_threads: int) -> float:
-        return 0.0 if tol == 0 else normalised_feature_variance(X, row_norms(X), n_threads) * tol
+        if tol == 0:
+            return 0.0
+        return normalised_feature_variance(*rows_for_cosines(X), n_threads) * tol
 
     def _step(self, batch: Data, weights: np.ndarray | None, centers: np.ndarray,
               params: dict[str, Any], random_state: np.random.RandomState) -> float:
         """One mini-batch: the spherical step, the online update of the hit centers'
         directions (in place), maybe a reassignment; returns the batch's
         ``sum w (1 - cos)`` against the centers before the move."""
-        rows = prepare_rows(batch, weights)
+        batch, norms = rows_for_cosines(batch)
+        rows = prepare_rows(batch, weights, norms)
         step = spherical_step(batch, rows, normalise_rows(centers, batch.dtype),
                               params["n_threads"])
         hit = np.flatnonzero(step.weights > 0)

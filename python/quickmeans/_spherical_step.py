@@ -2,10 +2,12 @@
 
 For unit-norm centers c_j, ``||x - c_j||^2 = |x|^2 - 2 x.c_j + 1``, so the center nearest in
 Euclidean distance is the one of maximum cosine, whatever |x| is: the engine's Lloyd
-assignment labels the raw rows correctly. Handing it the weights ``w / |x|`` makes its
-per-cluster sums the sums of the *normalised* rows, ``S_j = sum w x/|x|``, whose direction is
-the new center, and ``sum over cluster j of w cos = c_j . S_j``. X is never normalised, copied
-or modified for this: one native pass per step, dense or CSR alike.
+assignment labels the raw rows correctly (to its rounding, which is why rows of norms far
+from 1 are normalised first: _spherical_norms.rows_for_cosines). Handing it the weights
+``w / |x|`` makes its per-cluster sums the sums of the *normalised* rows,
+``S_j = sum w x/|x|``, whose direction is the new center, and
+``sum over cluster j of w cos = c_j . S_j``. X is not normalised, copied or modified for this:
+one native pass per step, dense or CSR alike.
 
 Rows of norm zero get the scaled weight 0: they are labelled (every center is then at cosine
 0, so the engine's tie rule gives them the lowest index), count with cosine 0 in the
@@ -22,24 +24,11 @@ from typing import Any, Callable
 import numpy as np
 
 from quickmeans import _core, _engine
+from quickmeans._spherical_norms import row_norms, unit_slack
 
 Data = Any  # an ndarray or a _sparse.CsrInput, as _validation.check_data returns them
 
 _BLOCK_ROWS = 8192
-
-
-def row_norms(X: Data) -> np.ndarray:
-    """|x| of every row in float64 (accumulated in float64 for float32 data too)."""
-    if isinstance(X, np.ndarray):
-        out = np.empty(X.shape[0])
-        for start in range(0, X.shape[0], _BLOCK_ROWS):
-            block = X[start:start + _BLOCK_ROWS]
-            out[start:start + _BLOCK_ROWS] = np.einsum("ij,ij->i", block, block,
-                                                       dtype=np.float64)
-        return np.sqrt(out)
-    data = X.data.astype(np.float64)
-    rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
-    return np.sqrt(np.bincount(rows, weights=data * data, minlength=X.shape[0]))
 
 
 def scaled_weights(norms: np.ndarray, sample_weight: np.ndarray | None) -> np.ndarray:
@@ -49,18 +38,6 @@ def scaled_weights(norms: np.ndarray, sample_weight: np.ndarray | None) -> np.nd
     nonzero = norms > 0
     out[nonzero] = w[nonzero] / norms[nonzero]
     return out
-
-
-def normalise_rows(centers: Any, dtype: np.dtype, name: str = "init") -> np.ndarray:
-    """Rows scaled to unit norm (in float64, stored in ``dtype``); a zero row is an error:
-    it has no direction."""
-    c64 = np.asarray(centers, dtype=np.float64)
-    norms = np.sqrt(np.einsum("ij,ij->i", c64, c64))
-    zero = np.flatnonzero(norms == 0)
-    if zero.size:
-        raise ValueError(f"{name} row {int(zero[0])} is all zeros: a spherical k-means center "
-                         "needs a direction (a non-zero vector).")
-    return np.ascontiguousarray(c64 / norms[:, None], dtype=dtype)
 
 
 @dataclass
@@ -92,9 +69,11 @@ def has_zero_entries(X: Data) -> bool:
                for start in range(0, X.shape[0], _BLOCK_ROWS))
 
 
-def prepare_rows(X: Data, sample_weight: np.ndarray | None) -> Rows:
-    """Two passes over X (norms, zero entries); X itself is not copied."""
-    norms = row_norms(X)
+def prepare_rows(X: Data, sample_weight: np.ndarray | None,
+                 norms: np.ndarray | None = None) -> Rows:
+    """Two passes over X (norms, unless given, and zero entries); X itself is not copied.
+    X should come from rows_for_cosines, and norms from it too."""
+    norms = row_norms(X) if norms is None else norms
     weights = np.ones(len(norms)) if sample_weight is None else sample_weight
     scaled = scaled_weights(norms, sample_weight)
     # Unweighted rows already of unit norm (to X's rounding): the engine sums them as they
@@ -103,12 +82,6 @@ def prepare_rows(X: Data, sample_weight: np.ndarray | None) -> Rows:
     unit = sample_weight is None and bool(np.all(np.abs(norms - 1.0) <= unit_slack(X.dtype)))
     return Rows(norms, scaled, weights, np.flatnonzero(norms == 0), entry_rows_of(X),
                 has_zero_entries(X), None if unit else scaled, used_columns(X))
-
-
-def unit_slack(dtype: np.dtype) -> float:
-    """The largest |norm - 1| taken as unit norm: rows normalised in float32 are within a
-    few ulps of it, float64 ones within a few of float64's."""
-    return 1e-5 if np.dtype(dtype) == np.float32 else 1e-12
 
 
 def _assigned_dots(X: Data, entry_rows: np.ndarray | None, c64: np.ndarray,

@@ -18,7 +18,7 @@ from quickmeans._compat import (
     TransformerMixin,
 )
 from quickmeans._init import check_init_array
-from quickmeans._spherical_step import normalise_rows
+from quickmeans._spherical_norms import normalise_rows
 from quickmeans._validation import (
     InvalidParameterError,
     check_array,

@@ -10,25 +10,22 @@ from typing import Any
 import numpy as np
 
 from quickmeans import _engine
+from quickmeans._spherical_norms import row_norms
 from quickmeans._validation import resolve_n_threads
 from quickmeans.dask._tasks import _rows
-
-
-def _norms(x: np.ndarray) -> np.ndarray:
-    return np.sqrt(np.einsum("ij,ij->i", x, x, dtype=np.float64))
 
 
 def _chunk_unit(x: Any) -> np.ndarray:
     """The chunk's rows scaled to unit norm (divided in float64, stored in x's dtype)."""
     x = _rows(x)
-    norms = _norms(x)
+    norms = row_norms(x)
     return (x / np.where(norms > 0, norms, 1.0)[:, None]).astype(x.dtype)
 
 
 def _chunk_cosines(x: Any, centers: np.ndarray) -> np.ndarray:
     """cos(x_i, c_j) for unit centers (0 for rows of norm zero), float64."""
     x = _rows(x)
-    norms = _norms(x)
+    norms = row_norms(x)
     dots = x.astype(np.float64) @ centers.astype(np.float64).T
     return np.clip(np.divide(dots, norms[:, None], out=np.zeros_like(dots),
                              where=norms[:, None] > 0), -1.0, 1.0)
@@ -39,7 +36,7 @@ def _chunk_predict_spherical(x: Any, centers: np.ndarray, n_threads: int | None)
     SphericalKMeans."""
     x = _rows(x)
     labels = _engine.predict(_chunk_unit(x), _rows(centers), resolve_n_threads(n_threads))
-    labels[_norms(x) == 0] = 0
+    labels[row_norms(x) == 0] = 0
     return labels
 
 

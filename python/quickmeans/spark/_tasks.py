@@ -18,6 +18,7 @@ import pyarrow as pa
 from pyspark import TaskContext
 
 from quickmeans import _engine
+from quickmeans._spherical_norms import row_norms
 
 BLOCK_SCHEMA = ("pid int, idx int, n long, d long, nulls long, nonfinite long, "
                 "negative long, zero_norm long, wsum double, mean binary, m2 binary, "
@@ -67,7 +68,7 @@ def to_blocks(batches: Iterator[pa.RecordBatch], dtype: str, cosine: bool,
             continue
         x = values.to_numpy(zero_copy_only=False).reshape(n, d).astype(np.float64)
         if cosine:  # spherical k-means: unit rows, normalised once here
-            norms = np.sqrt(np.einsum("ij,ij->i", x, x))
+            norms = row_norms(x)
             out["zero_norm"] = int(np.count_nonzero(norms == 0))
             x = x / np.where(norms > 0, norms, 1.0)[:, None]
         x = np.ascontiguousarray(x.astype(dtype))  # checked after the cast: float32 overflows
