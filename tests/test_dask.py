@@ -237,15 +237,17 @@ def cosines(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
     return Xn.astype(np.float64) @ centers.astype(np.float64).T
 
 
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_spherical_same_run_as_sphericalkmeans_from_the_same_init(dtype) -> None:
+# 2^-540 (the same directions): rows and init whose squares underflow.
+@pytest.mark.parametrize(("dtype", "scale"),
+                         [(np.float64, 1.0), (np.float32, 1.0), (np.float64, 2.0**-540)])
+def test_spherical_same_run_as_sphericalkmeans_from_the_same_init(dtype, scale) -> None:
     X = directions(3000, 8, 6, seed=1, dtype=dtype, noise=0.5)
     w = np.random.default_rng(2).uniform(0.5, 2.0, len(X))
     init = X[:6].copy()
     local = SphericalKMeans(6, init=init, n_init=1).fit(X, sample_weight=w)
     with dask.config.set(scheduler="synchronous"):
-        km = KMeans(6, init=init, spherical=True).fit(da.from_array(X, chunks=(700, 8)),
-                                                      sample_weight=da.from_array(w, chunks=700))
+        km = KMeans(6, init=init * scale, spherical=True).fit(
+            da.from_array(X * scale, chunks=(700, 8)), sample_weight=da.from_array(w, chunks=700))
         labels = km.labels_.compute()
     np.testing.assert_array_equal(labels, local.labels_)
     tol = 1e-10 if dtype == np.float64 else 1e-5

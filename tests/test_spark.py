@@ -186,11 +186,13 @@ def spherical_reference(X, init, max_iter, tol):
     return C, float((1 - np.einsum("ij,ij->i", U, C[labels])).sum())
 
 
-def test_cosine_is_spherical_kmeans(spark) -> None:
+# 2^-540: rows whose squares underflow (their norms once came out 0: "row(s) are zero").
+@pytest.mark.parametrize("scale", [1.0, 2.0**-540])
+def test_cosine_is_spherical_kmeans(spark, scale) -> None:
     X = np.abs(make_blobs(1200, 3, 4, seed=8)) + 0.1
     init = X[[0, 100, 200, 300]]
     model = KMeans(k=4, distanceMeasure="cosine", maxIter=15,
-                   initialCenters=init.tolist()).fit(frame(spark, X))
+                   initialCenters=init.tolist()).fit(frame(spark, X * scale))
     centers, cost = spherical_reference(X, init, 15, 1e-4)
     np.testing.assert_allclose(np.array(model.clusterCenters()), centers, atol=1e-9)
     assert model.summary.trainingCost == pytest.approx(cost, rel=1e-8)
