@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import struct
 from pathlib import Path
 
@@ -14,6 +15,15 @@ from hypothesis import settings
 # QM_HYPOTHESIS_PROFILE=ci); elsewhere every run explores new ones.
 settings.register_profile("ci", derandomize=True)
 settings.load_profile(os.environ.get("QM_HYPOTHESIS_PROFILE", "default"))
+
+# The Ctrl-C tests need SIGINT to reach Python, here and in the commands they start. A
+# process started in the background by a non-interactive shell (`cmd &`) inherits SIGINT
+# ignored, and so do its children: _thread.interrupt_main then does nothing, the commands
+# never see their SIGINT, and test_ctrl_c_is_one_line_and_status_130 waited on a fit of 50
+# runs (seen once in CI). Python's own handler here gives the children the default action
+# back (exec resets handled signals, not ignored ones), which a terminal's Ctrl-C would find.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def make_blobs(n: int, d: int, centers: int, *, seed: int = 0, spread: float = 1.0,

@@ -182,7 +182,11 @@ def test_ctrl_c_is_one_line_and_status_130(tmp_path) -> None:
             assert proc.poll() is None, proc.stderr.read()
             time.sleep(0.05)
         proc.send_signal(signal.SIGINT)
-        stdout, stderr = proc.communicate(timeout=120)
+        try:
+            stdout, stderr = proc.communicate(timeout=120)
+        except subprocess.TimeoutExpired:  # fail now, not after the 50 runs (Popen's exit waits)
+            proc.kill()
+            raise
     assert proc.returncode == 130, (proc.returncode, stderr)
     assert stderr.splitlines() == ["quickmeans: error: interrupted"], stderr
 
