@@ -90,6 +90,10 @@ def test_norms_of_rows_whose_squares_underflow() -> None:
     np.testing.assert_allclose(row_norms(tiny) * 2.0**600, np.linalg.norm(X, axis=1), rtol=1e-14)
     np.testing.assert_allclose(row_norms(sp.csr_matrix(tiny)) * 2.0**600,
                                np.linalg.norm(X, axis=1), rtol=1e-14)
+    mixed = tiny.copy()
+    mixed[3], mixed[5] = 0.0, X[5]  # an empty CSR row and a normal one among the tiny ones
+    np.testing.assert_allclose(row_norms(sp.csr_matrix(mixed)), row_norms(mixed), rtol=1e-14)
+    assert row_norms(mixed)[3] == 0 and row_norms(mixed)[4] > 0
     # Such rows have a direction: they are clustered, not taken for zero rows.
     model = SphericalKMeans(2, init=X[:2], tol=0).fit(tiny)
     np.testing.assert_array_equal(model.labels_, ref.spherical_kmeans(X, X[:2])[1])

@@ -53,15 +53,22 @@ def row_norms(X: Data) -> np.ndarray:
         for start in range(0, X.shape[0], _BLOCK_ROWS):
             out[start:start + _BLOCK_ROWS] = _dense_norms(X[start:start + _BLOCK_ROWS])
         return out
+    n = X.shape[0]
     data = X.data.astype(np.float64)
-    rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
-    out = np.sqrt(np.bincount(rows, weights=data * data, minlength=X.shape[0]))
-    if np.any(out < _TINY_NORM):
-        scale = np.zeros(X.shape[0])
-        np.maximum.at(scale, rows, np.abs(data))
-        safe = np.where(scale > 0, scale, 1.0)
-        scaled = data / safe[rows]
-        out = scale * np.sqrt(np.bincount(rows, weights=scaled * scaled, minlength=X.shape[0]))
+    rows = np.repeat(np.arange(n), np.diff(X.indptr))
+    out = np.sqrt(np.bincount(rows, weights=data * data, minlength=n))
+    # Only the values of rows whose norm is tiny, zero rows (empty documents) left out: the
+    # scaled pass over every value cost 2.8 times the norms on a 50k x 30k TF-IDF matrix.
+    small = out < _TINY_NORM
+    redo = small[rows] & (data != 0) if small.any() else small[:0]
+    if redo.any():
+        redo_rows, values = rows[redo], np.abs(data[redo])
+        scale = np.zeros(n)
+        np.maximum.at(scale, redo_rows, values)
+        scaled = values / scale[redo_rows]
+        tiny = scale > 0
+        out[tiny] = scale[tiny] * np.sqrt(np.bincount(redo_rows, weights=scaled * scaled,
+                                                      minlength=n)[tiny])
     return out
 
 
