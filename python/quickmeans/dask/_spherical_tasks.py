@@ -15,11 +15,15 @@ from quickmeans._validation import resolve_n_threads
 from quickmeans.dask._tasks import _rows
 
 
-def _chunk_unit(x: Any) -> np.ndarray:
-    """The chunk's rows scaled to unit norm (divided in float64, stored in x's dtype)."""
-    x = _rows(x)
-    norms = row_norms(x)
+def _unit(x: np.ndarray, norms: np.ndarray) -> np.ndarray:
+    """x's rows scaled to unit norm (divided in float64, stored in x's dtype)."""
     return (x / np.where(norms > 0, norms, 1.0)[:, None]).astype(x.dtype)
+
+
+def _chunk_unit(x: Any) -> np.ndarray:
+    """The chunk's rows scaled to unit norm."""
+    x = _rows(x)
+    return _unit(x, row_norms(x))
 
 
 def _chunk_cosines(x: Any, centers: np.ndarray) -> np.ndarray:
@@ -35,8 +39,9 @@ def _chunk_predict_spherical(x: Any, centers: np.ndarray, n_threads: int | None)
     """Labels by maximum cosine; rows of norm zero (no direction) get label 0, as in
     SphericalKMeans."""
     x = _rows(x)
-    labels = _engine.predict(_chunk_unit(x), _rows(centers), resolve_n_threads(n_threads))
-    labels[row_norms(x) == 0] = 0
+    norms = row_norms(x)
+    labels = _engine.predict(_unit(x, norms), _rows(centers), resolve_n_threads(n_threads))
+    labels[norms == 0] = 0
     return labels
 
 
