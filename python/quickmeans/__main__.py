@@ -433,8 +433,8 @@ def run() -> NoReturn:
     # KeyboardInterrupt they find, so a Ctrl-C during the read was lost and the command went
     # on to exit 0: the handler also records the signal, and a recorded one is exit 130. The
     # engine is told too, so that a fit after a swallowed KeyboardInterrupt stops at its next
-    # check instead of running to the end (a CI run once waited 9 minutes on
-    # `fit -k 400 --n-init 50` after its Ctrl-C).
+    # check instead of running to the end. (An ignored SIGINT, as a background job inherits
+    # it, stays ignored: no handler is installed then.)
     interrupted: list[bool] = []
     from quickmeans import _core
 
