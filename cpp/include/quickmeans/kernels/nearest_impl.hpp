@@ -308,13 +308,19 @@ void nearest_impl(const X* x, const index_t* listed, index_t m, index_t d, const
         if (listed)  // scattered rows: the next group's misses overlap this group's work
             for (index_t r = g + G; r < g + 2 * G && r < m; ++r) prefetch_row(x + listed[r] * d, d);
         transpose_group<X, T, R>(listed ? x : x + g * d, listed ? listed + g : nullptr, rows, d, origin, scratch);
+        // Wide rows: the next group's rows, every line, fetched while this group is scored
+        // (the transpose reads G rows at once, a stride the hardware does not prefetch
+        // well), so that its misses overlap the tiles' arithmetic. A few lines are asked
+        // for before each tile rather than all before the first: asked all at once, they
+        // queued behind each other and arrived while the first tiles were still waiting
+        // (measured on one core, 64k x 256 float rows, k=256: 79-81 GFLOP/s against 71-75;
+        // rows already in cache score at 78).
+        const char* next = nullptr;
+        index_t next_bytes = 0, per_tile = 0, fetched = 0;
         if (kWide && !listed && g + G < m) {
-            // Wide rows: the next group's rows, every line, fetched while this group is
-            // scored (the transpose reads G rows at once, a stride the hardware does not
-            // prefetch well), so that its misses overlap the tiles' arithmetic.
-            const char* next = reinterpret_cast<const char*>(x + (g + G) * d);
-            const index_t bytes = (m - g - G < G ? m - g - G : G) * d * static_cast<index_t>(sizeof(X));
-            for (index_t at = 0; at < bytes; at += 64) __builtin_prefetch(next + at);
+            next = reinterpret_cast<const char*>(x + (g + G) * d);
+            next_bytes = (m - g - G < G ? m - g - G : G) * d * static_cast<index_t>(sizeof(X));
+            per_tile = 64 * ((next_bytes / 64) / (k_pad / CB) + 1);
         }
 
         V xnorm[R], best[R], second[R], third[R];
@@ -331,6 +337,10 @@ void nearest_impl(const X* x, const index_t* listed, index_t m, index_t d, const
             }
 
         for (index_t c = 0; c < k_pad; c += CB) {
+            if (kWide && next) {
+                const index_t stop = fetched + per_tile < next_bytes ? fetched + per_tile : next_bytes;
+                for (; fetched < stop; fetched += 64) __builtin_prefetch(next + fetched);
+            }
             V acc[R][CB];
             if (kWide) score_tile_outlined<T, R, CB>(scratch, d, centers_m2 + c * d, norms + c, acc);
             else score_tile<T, R, CB>(scratch, d, centers_m2 + c * d, norms + c, acc);
