@@ -120,6 +120,90 @@ def test_excel_byte_order_mark_is_stripped(tmp_path) -> None:
     assert names == ["id", "age"] and centers.tolist() == [[3.5, 44.0]]
 
 
+# Numbers as spreadsheets in much of Europe export them: a decimal comma, fields apart by a
+# semicolon (or a tab or a bar); negatives, an exponent and integers among them.
+MEASURES_TEXT = [["1.5", "-2.25", "30"], ["1.75", "-2.5e1", "31"], ["0.125", "-2", "29"],
+                 ["9.5", "40", "90"], ["9.25", "41.5", "91"], ["9.75", "39.125", "89"]]
+MEASURES = np.array(MEASURES_TEXT, dtype=float)
+
+
+def measures_csv(delimiter: str, decimal: str) -> str:
+    lines = [delimiter.join(["width", "slope", "weight"])]
+    lines += [delimiter.join(v.replace(".", decimal) for v in row) for row in MEASURES_TEXT]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("reader", READERS)
+@pytest.mark.parametrize("delimiter", [";", "\t", "|"])
+def test_decimal_commas_are_sniffed(tmp_path, reader, delimiter) -> None:
+    text = measures_csv(delimiter, ",")
+    assert "2,5e1" in text and "0,125" in text and "1,5" in text
+    (tmp_path / "m.csv").write_text(text)
+    out = cli("fit", tmp_path / "m.csv", "-k", "2", "--centers", tmp_path / "c.csv",
+              "--out", tmp_path / "l.csv", env={"QUICKMEANS_CSV_READER": reader})
+    assert out.returncode == 0, out.stderr
+    assert out.stderr == ""  # every column numeric: none skipped
+    names, centers = centers_of(tmp_path / "c.csv")
+    assert names == ["width", "slope", "weight"]
+    expected = sorted([MEASURES[:3].mean(axis=0).tolist(), MEASURES[3:].mean(axis=0).tolist()])
+    np.testing.assert_allclose(sorted(centers.tolist()), expected, rtol=1e-15)
+    assert groups(tmp_path / "l.csv") == [1, 1, 1, 0, 0, 0]
+
+
+def test_decimal_mark_can_be_forced_and_is_never_guessed_from_a_mix(tmp_path) -> None:
+    (tmp_path / "m.csv").write_text(measures_csv(";", ","))
+    pointed = cli("fit", tmp_path / "m.csv", "-k", "1", "--decimal", ".")
+    assert pointed.returncode == 0, pointed.stderr  # only the integer column reads as numbers
+    assert "skipped 2 non-numeric columns: width, slope" in pointed.stderr
+    (tmp_path / "points.csv").write_text(measures_csv(";", "."))
+    forced = cli("fit", tmp_path / "points.csv", "-k", "1", "--decimal", ",",
+                 "--centers", tmp_path / "c.csv")
+    assert forced.returncode == 0, forced.stderr  # the same, the other way round
+    assert centers_of(tmp_path / "c.csv")[0] == ["weight"]
+    assert_one_error(cli("fit", tmp_path / "m.csv", "-k", "1", "--decimal", ",",
+                         "--delimiter", ","),
+                     "--decimal , needs another delimiter")
+    # Both marks in one file: the comma column is not numbers to the default point, and a
+    # note says it was skipped, rather than the reader guessing.
+    (tmp_path / "mixed.csv").write_text("a;b\n1,5;2.5\n3,0;4.5\n")
+    mixed = cli("fit", tmp_path / "mixed.csv", "-k", "1", "--centers", tmp_path / "c.csv")
+    assert mixed.returncode == 0, mixed.stderr
+    assert "skipped 1 non-numeric column: a" in mixed.stderr
+    assert centers_of(tmp_path / "c.csv") == (["b"], pytest.approx(np.array([[3.5]])))
+
+
+def test_data_from_standard_input(tmp_path) -> None:
+    piped = cli("fit", "-", "-k", "2", "--columns", "age,income", "--out",
+                tmp_path / "labels.csv", "--model", tmp_path / "m.qm", input=people_csv(";"))
+    assert piped.returncode == 0, piped.stderr
+    assert groups(tmp_path / "labels.csv") == [1, 1, 1, 0, 0, 0]
+    predicted = cli("predict", "-", "--model", tmp_path / "m.qm", input=people_csv())
+    assert predicted.returncode == 0, predicted.stderr
+    assert predicted.stdout.split() == (tmp_path / "labels.csv").read_text().split()[1:]
+    commas = cli("fit", "-", "-k", "1", "--centers", tmp_path / "c.csv",
+                 input=measures_csv("\t", ","))
+    assert commas.returncode == 0, commas.stderr
+    np.testing.assert_allclose(centers_of(tmp_path / "c.csv")[1][0], MEASURES.mean(axis=0))
+    assert_one_error(cli("fit", "-", "-k", "2", input=""), "stdin: the file holds no data")
+    binary = cli("fit", "-", "-k", "2", input=gzip.compress(people_csv().encode()).decode(
+        "latin-1"), encoding="latin-1")
+    assert_one_error(binary, "stdin: not a text CSV file")
+    bad = cli("fit", "-", "-k", "1", input="a,b\n1,2\n3,4,5\n")
+    assert_one_error(bad, "stdin: line 3 has 3 fields, expected 2")
+
+
+def test_standard_input_that_is_a_terminal_is_refused_not_awaited() -> None:
+    import pty
+
+    controller, terminal = pty.openpty()
+    try:
+        out = cli("fit", "-", "-k", "2", stdin=terminal, timeout=60)
+    finally:
+        os.close(terminal)
+        os.close(controller)
+    assert_one_error(out, "standard input is a terminal", "cat data.csv | quickmeans fit -")
+
+
 def _zip(data: bytes, *names: str) -> bytes:
     import io
 

@@ -75,7 +75,7 @@ def _read(args: argparse.Namespace, columns: list[str] | None = None) -> Any:
     from quickmeans._cli_read import read_table
 
     return read_table(args.data, columns or args.columns, header=args.header,
-                      delimiter=args.delimiter, missing=args.missing)
+                      delimiter=args.delimiter, missing=args.missing, decimal=args.decimal)
 
 
 def fit(args: argparse.Namespace) -> int:
@@ -284,7 +284,8 @@ def _delimiter(text: str) -> str:
 def _add_data_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("data", metavar="DATA",
                    help="a .csv/.tsv (delimiter , ; tab or |, sniffed), .npy or .parquet file "
-                        "of numbers, optionally .gz, .bz2, .xz or .zip (one member)")
+                        "of numbers, optionally .gz, .bz2, .xz or .zip (one member); - reads "
+                        "CSV text from standard input")
     p.add_argument("--columns", help="comma-separated column names (or 0-based indices) to "
                                      "use (default: every numeric column)")
     header = p.add_mutually_exclusive_group()
@@ -294,6 +295,9 @@ def _add_data_options(p: argparse.ArgumentParser) -> None:
                         help="the first line of a CSV is data")
     p.add_argument("--delimiter", type=_delimiter, help="the CSV field delimiter "
                                                         "(default: sniffed; tab for .tsv)")
+    p.add_argument("--decimal", choices=[".", ","], help="the decimal mark of a CSV (default: "
+                   "sniffed; a comma when the numbers are written 3,25 and the delimiter is "
+                   "not a comma)")
     p.add_argument("--missing", choices=["error", "drop", "mean"], default="error",
                    help="rows with missing values (blank, NA, N/A, NaN, null, None): an error "
                         "(default), dropped (labels then say which rows), or the column mean")

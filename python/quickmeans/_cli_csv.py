@@ -9,6 +9,9 @@ Layout is decided in Python from a sample (the first MiB, at most ``SAMPLE_ROWS`
   each of its fields is a number or a missing value, a **header** when none of its fields is
   a number, and reported (exit 2, asking for ``--header`` or ``--no-header``) when it mixes
   numbers and text (``region,2019,2020`` or ``7,alice,31`` could be either).
+* Decimal mark: ``--decimal`` if given. Otherwise a comma when the delimiter is not a comma
+  and the sample holds numbers written with a decimal comma (``3,25``, as spreadsheets in
+  much of Europe export them) and none written with a decimal point; else a point.
 * A column is numeric when its first non-missing value in the sample is a number.
 
 Only the chosen columns are then converted, by pyarrow's CSV reader when it is importable,
@@ -41,15 +44,20 @@ SAMPLE_ROWS = 1000
 DELIMITERS = (",", ";", "\t", "|")
 READERS = ("pyarrow", "pandas", "python")
 
-_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[+-]?inf(?:inity)?", re.I)
+_NUMBER = {
+    mark: re.compile(rf"[+-]?(?:\d+{m}?\d*|{m}\d+)(?:[eE][+-]?\d+)?|[+-]?inf(?:inity)?", re.I)
+    for mark, m in ((".", r"\."), (",", ","))}
+#: A number with a fractional part after the mark (so not an integer, either way).
+_FRACTION = {mark: re.compile(rf"[+-]?\d*{m}\d+(?:[eE][+-]?\d+)?")
+             for mark, m in ((".", r"\."), (",", ","))}
 
 
 def is_missing(cell: str) -> bool:
     return cell.strip().lower() in MISSING
 
 
-def is_number(cell: str) -> bool:
-    return _NUMBER.fullmatch(cell.strip()) is not None
+def is_number(cell: str, decimal: str = ".") -> bool:
+    return _NUMBER[decimal].fullmatch(cell.strip()) is not None
 
 
 @dataclass
@@ -59,6 +67,7 @@ class Layout:
     width: int
     numeric: list[bool]  # per column, from the sample
     first_line: int  # the line number of the header (or of the first data row)
+    decimal: str = "."  # the decimal mark: "." or ","
 
 
 def _rows(text: str, delimiter: str, path: Path) -> list[list[str]]:
@@ -85,8 +94,20 @@ def _sniff(lines: list[str], path: Path) -> str:
     return best
 
 
+def _decimal_mark(rows: list[list[str]], delimiter: str) -> str:
+    """A comma when the sampled cells hold decimal-comma numbers and no decimal-point ones
+    (and the comma is not the delimiter), else a point."""
+    if delimiter == ",":
+        return "."
+    cells = [c.strip() for row in rows for c in row]
+    if any(_FRACTION[","].fullmatch(c) for c in cells) and \
+            not any(_FRACTION["."].fullmatch(c) for c in cells):
+        return ","
+    return "."
+
+
 def layout(data: bytes, name: str, path: Path, *, delimiter: str | None,
-           header: bool | None, skipped_lines: int) -> Layout:
+           header: bool | None, skipped_lines: int, decimal: str | None = None) -> Layout:
     """Decide delimiter, header and column kinds from the start of ``data``."""
     end = data.find(b"\n")
     first = data if end < 0 else data[:end]
@@ -104,7 +125,10 @@ def layout(data: bytes, name: str, path: Path, *, delimiter: str | None,
     rows = _rows(text, delimiter, path)
     if not rows:
         raise CliError(f"{path}: the file holds no data")
-    names = _header(rows[0], header, path, skipped_lines + 1)
+    if decimal == "," and delimiter == ",":
+        raise CliError("--decimal , needs another delimiter than the comma (see --delimiter)")
+    decimal = decimal or _decimal_mark(rows, delimiter)
+    names = _header(rows[0], header, path, skipped_lines + 1, decimal)
     body = rows[1:] if names is not None else rows
     if names is not None and not body:
         raise CliError(f"{path}: the file holds a header but no rows")
@@ -112,16 +136,17 @@ def layout(data: bytes, name: str, path: Path, *, delimiter: str | None,
     numeric = []
     for j in range(width):
         first_value = next((r[j] for r in body if j < len(r) and not is_missing(r[j])), None)
-        numeric.append(first_value is not None and is_number(first_value))
-    return Layout(delimiter, names, width, numeric, skipped_lines + 1)
+        numeric.append(first_value is not None and is_number(first_value, decimal))
+    return Layout(delimiter, names, width, numeric, skipped_lines + 1, decimal)
 
 
-def _header(row: list[str], header: bool | None, path: Path, line: int) -> list[str] | None:
+def _header(row: list[str], header: bool | None, path: Path, line: int,
+            decimal: str) -> list[str] | None:
     if header is False:
         return None
     if header is None:
-        numbers = sum(is_number(c) for c in row)
-        if all(is_number(c) or is_missing(c) for c in row):
+        numbers = sum(is_number(c, decimal) for c in row)
+        if all(is_number(c, decimal) or is_missing(c) for c in row):
             return None
         if numbers:
             raise CliError(f"{path}: line {line} mixes numbers and text, so it could be a "
@@ -175,7 +200,8 @@ def _pyarrow(data: bytes, lay: Layout, selected: list[int]) -> np.ndarray:
                                           newlines_in_values=b'"' in data),
         convert_options=pacsv.ConvertOptions(
             include_columns=wanted, column_types={n: pa.float64() for n in wanted},
-            null_values=_null_spellings(), quoted_strings_can_be_null=True))
+            null_values=_null_spellings(), quoted_strings_can_be_null=True,
+            decimal_point=lay.decimal))
     out = np.empty((table.num_rows, len(wanted)))
     for j, n in enumerate(wanted):
         out[:, j] = table.column(n).to_numpy(zero_copy_only=False)
@@ -191,6 +217,7 @@ def _pandas(data: bytes, lay: Layout, selected: list[int]) -> np.ndarray:
                         skiprows=1 if lay.header is not None else 0, usecols=wanted,
                         dtype={n: "float64" for n in wanted}, na_values=_null_spellings(),
                         keep_default_na=False, skip_blank_lines=True, engine="c",
+                        decimal=lay.decimal,
                         encoding_errors="replace")
     return np.ascontiguousarray(frame[wanted].to_numpy(dtype=np.float64))
 
@@ -213,8 +240,8 @@ def _python(data: bytes, lay: Layout, selected: list[int], path: Path) -> np.nda
                 cell = row[j]
                 if is_missing(cell):
                     out.append(np.nan)
-                elif is_number(cell):
-                    out.append(float(cell))
+                elif is_number(cell, lay.decimal):
+                    out.append(float(cell.replace(",", ".") if lay.decimal == "," else cell))
                 else:
                     name = names[j] if names is not None else f"column {j}"
                     raise CliError(f"{path}: {name} is not numeric (line "

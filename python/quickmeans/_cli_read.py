@@ -16,6 +16,7 @@ import contextlib
 import gzip
 import lzma
 import re
+import sys
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -33,21 +34,26 @@ _DECOMPRESS: dict[str, Callable[[bytes], bytes]] = {
 _CODEC_ERRORS = (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError, zipfile.BadZipFile,
                  NotImplementedError, RuntimeError)
 _PANDAS_INDEX = re.compile(r"__index_level_\d+__")
+#: How messages name standard input (DATA given as ``-``).
+STDIN_NAME = "stdin"
 
 
 def read_table(path_text: str, columns: str | list[str] | None = None, *,
                header: bool | None = None,
                delimiter: str | None = None, missing: str = "error",
-               reader: str | None = None) -> Table:
-    """Read DATA: the ``columns`` named (comma-separated names, or 0-based indices), or else
-    every numeric column, with a note (for stderr) naming the columns skipped."""
-    path = Path(path_text)
+               reader: str | None = None, decimal: str | None = None) -> Table:
+    """Read DATA (``-``: CSV text on standard input): the ``columns`` named (comma-separated
+    names, or 0-based indices), or else every numeric column, with a note (for stderr)
+    naming the columns skipped."""
+    path = Path(STDIN_NAME if path_text == "-" else path_text)
     if isinstance(columns, str):
         columns = [c.strip() for c in columns.split(",") if c.strip()]
     wanted = columns or None
     name = path.name
     compression = Path(name).suffix.lower()
-    if compression in _DECOMPRESS or compression == ".zip":
+    if path_text == "-":
+        name, source = STDIN_NAME, _read_stdin()
+    elif compression in _DECOMPRESS or compression == ".zip":
         name, data = _decompress(path, read_regular_file(path, "data file"), compression)
         source: Any = data
     else:
@@ -61,7 +67,7 @@ def read_table(path_text: str, columns: str | list[str] | None = None, *,
     else:
         data = source if isinstance(source, bytes) else read_regular_file(path, "data file")
         values, names, skipped, locate = _csv(path, name, data, wanted, header, delimiter,
-                                              reader)
+                                              reader, decimal)
         wanted = None
     table = Table(values, names)
     if wanted:
@@ -74,6 +80,19 @@ def read_table(path_text: str, columns: str | list[str] | None = None, *,
     if table.values.ndim != 2 or table.values.shape[0] == 0 or table.values.shape[1] == 0:
         raise CliError(f"{path}: the data is empty")
     return _missing(table, missing, path, locate)
+
+
+def _read_stdin() -> bytes:
+    """All of standard input, which must not be a terminal (a command waiting for typed
+    data would look hung)."""
+    stream = sys.stdin
+    if stream is None or stream.isatty():
+        raise CliError("DATA is - (standard input), but standard input is a terminal: pipe "
+                       "a CSV into it, as in: cat data.csv | quickmeans fit - -k 3")
+    try:
+        return stream.buffer.read()
+    except OSError as err:
+        raise CliError(f"{STDIN_NAME}: cannot read it ({err.strerror or err})") from None
 
 
 def _decompress(path: Path, raw: bytes, compression: str) -> tuple[str, bytes]:
@@ -174,14 +193,14 @@ def _numeric_arrow(kind: Any) -> bool:
 
 
 def _csv(path: Path, name: str, data: bytes, wanted: list[str] | None, header: bool | None,
-         delimiter: str | None, reader: str | None) -> tuple[Any, ...]:
+         delimiter: str | None, reader: str | None, decimal: str | None) -> tuple[Any, ...]:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]  # the UTF-8 byte-order mark Excel writes
     if b"\x00" in data[:1 << 20]:
         raise CliError(f"{path}: not a text CSV file (it holds NUL bytes)")
     body = data.lstrip(b"\r\n")
     lay = layout(body, name, path, delimiter=delimiter, header=header,
-                 skipped_lines=data[:len(data) - len(body)].count(b"\n"))
+                 skipped_lines=data[:len(data) - len(body)].count(b"\n"), decimal=decimal)
     names = lay.header
     if wanted:
         selected = [_resolve(w, names, lay.width, path) for w in wanted]
