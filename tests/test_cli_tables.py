@@ -168,8 +168,24 @@ def test_decimal_mark_can_be_forced_and_is_never_guessed_from_a_mix(tmp_path) ->
     (tmp_path / "mixed.csv").write_text("a;b\n1,5;2.5\n3,0;4.5\n")
     mixed = cli("fit", tmp_path / "mixed.csv", "-k", "1", "--centers", tmp_path / "c.csv")
     assert mixed.returncode == 0, mixed.stderr
-    assert "skipped 1 non-numeric column: a" in mixed.stderr
+    assert mixed.stderr.splitlines() == [
+        "quickmeans: skipped 1 non-numeric column: a (choose columns with --columns; if they "
+        "hold decimal commas, say so with --decimal ,)"]
     assert centers_of(tmp_path / "c.csv") == (["b"], pytest.approx(np.array([[3.5]])))
+    # 1,250 and 12,000 may be thousands: they alone never make the comma a decimal mark.
+    (tmp_path / "grouped.csv").write_text("a;b\n1,250;1\n12,000;3\n")
+    grouped = cli("fit", tmp_path / "grouped.csv", "-k", "1", "--centers", tmp_path / "c.csv")
+    assert grouped.returncode == 0, grouped.stderr
+    assert "--decimal ," in grouped.stderr and centers_of(tmp_path / "c.csv")[0] == ["b"]
+    told = cli("fit", tmp_path / "grouped.csv", "-k", "1", "--decimal", ",",
+               "--centers", tmp_path / "c.csv")
+    assert told.returncode == 0 and told.stderr == "", told.stderr
+    np.testing.assert_allclose(centers_of(tmp_path / "c.csv")[1], [[6.625, 2.0]])
+    # One unambiguous value (0,250) is enough.
+    (tmp_path / "grouped.csv").write_text("a;b\n0,250;1\n12,000;3\n")
+    sniffed = cli("fit", tmp_path / "grouped.csv", "-k", "1", "--centers", tmp_path / "c.csv")
+    assert sniffed.returncode == 0 and sniffed.stderr == "", sniffed.stderr
+    np.testing.assert_allclose(centers_of(tmp_path / "c.csv")[1], [[6.125, 2.0]])
 
 
 def test_data_from_standard_input(tmp_path) -> None:

@@ -11,7 +11,9 @@ Layout is decided in Python from a sample (the first MiB, at most ``SAMPLE_ROWS`
   numbers and text (``region,2019,2020`` or ``7,alice,31`` could be either).
 * Decimal mark: ``--decimal`` if given. Otherwise a comma when the delimiter is not a comma
   and the sample holds numbers written with a decimal comma (``3,25``, as spreadsheets in
-  much of Europe export them) and none written with a decimal point; else a point.
+  much of Europe export them) and none written with a decimal point; else a point. Numbers
+  such as ``1,250`` could also be a thousand and a quarter with a thousands separator, so
+  they alone never decide it: the comma columns are then skipped, with a note.
 * A column is numeric when its first non-missing value in the sample is a number.
 
 Only the chosen columns are then converted, by pyarrow's CSV reader when it is importable,
@@ -50,6 +52,8 @@ _NUMBER = {
 #: A number with a fractional part after the mark (so not an integer, either way).
 _FRACTION = {mark: re.compile(rf"[+-]?\d*{m}\d+(?:[eE][+-]?\d+)?")
              for mark, m in ((".", r"\."), (",", ","))}
+#: A decimal comma that could as well be a thousands separator (1,250 or -12,000).
+_THOUSANDS = re.compile(r"[+-]?[1-9]\d{0,2},\d{3}")
 
 
 def is_missing(cell: str) -> bool:
@@ -68,6 +72,7 @@ class Layout:
     numeric: list[bool]  # per column, from the sample
     first_line: int  # the line number of the header (or of the first data row)
     decimal: str = "."  # the decimal mark: "." or ","
+    comma_numbers: bool = False  # a non-numeric column's first value is 3,25 (with mark ".")
 
 
 def _rows(text: str, delimiter: str, path: Path) -> list[list[str]]:
@@ -100,7 +105,8 @@ def _decimal_mark(rows: list[list[str]], delimiter: str) -> str:
     if delimiter == ",":
         return "."
     cells = [c.strip() for row in rows for c in row]
-    if any(_FRACTION[","].fullmatch(c) for c in cells) and \
+    commas = [c for c in cells if _FRACTION[","].fullmatch(c)]
+    if any(not _THOUSANDS.fullmatch(c) for c in commas) and \
             not any(_FRACTION["."].fullmatch(c) for c in cells):
         return ","
     return "."
@@ -133,11 +139,13 @@ def layout(data: bytes, name: str, path: Path, *, delimiter: str | None,
     if names is not None and not body:
         raise CliError(f"{path}: the file holds a header but no rows")
     width = len(names) if names is not None else len(body[0])
-    numeric = []
+    numeric, comma_numbers = [], False
     for j in range(width):
         first_value = next((r[j] for r in body if j < len(r) and not is_missing(r[j])), None)
         numeric.append(first_value is not None and is_number(first_value, decimal))
-    return Layout(delimiter, names, width, numeric, skipped_lines + 1, decimal)
+        comma_numbers |= (not numeric[-1] and first_value is not None and decimal == "."
+                          and delimiter != "," and is_number(first_value, ","))
+    return Layout(delimiter, names, width, numeric, skipped_lines + 1, decimal, comma_numbers)
 
 
 def _header(row: list[str], header: bool | None, path: Path, line: int,

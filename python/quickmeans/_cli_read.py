@@ -59,6 +59,7 @@ def read_table(path_text: str, columns: str | list[str] | None = None, *,
     else:
         source = path
     kind = Path(name).suffix.lower()
+    commas = False  # a CSV's skipped columns hold decimal commas (for the note)
     if kind == ".npy":
         values, names, skipped, locate = _npy(path, source), None, [], lambda r: f"row {r}"
     elif kind == ".parquet":
@@ -66,8 +67,8 @@ def read_table(path_text: str, columns: str | list[str] | None = None, *,
         wanted, locate = None, (lambda r: f"row {r}")
     else:
         data = source if isinstance(source, bytes) else read_regular_file(path, "data file")
-        values, names, skipped, locate = _csv(path, name, data, wanted, header, delimiter,
-                                              reader, decimal)
+        values, names, skipped, locate, commas = _csv(path, name, data, wanted, header,
+                                                      delimiter, reader, decimal)
         wanted = None
     table = Table(values, names)
     if wanted:
@@ -75,8 +76,9 @@ def read_table(path_text: str, columns: str | list[str] | None = None, *,
     if skipped:
         shown = ", ".join(skipped[:10]) + (f" and {len(skipped) - 10} more"
                                             if len(skipped) > 10 else "")
+        hint = "; if they hold decimal commas, say so with --decimal ," if commas else ""
         note(f"skipped {len(skipped)} non-numeric column{'s' if len(skipped) > 1 else ''}: "
-             f"{shown} (choose columns with --columns)")
+             f"{shown} (choose columns with --columns{hint})")
     if table.values.ndim != 2 or table.values.shape[0] == 0 or table.values.shape[1] == 0:
         raise CliError(f"{path}: the data is empty")
     return _missing(table, missing, path, locate)
@@ -214,7 +216,8 @@ def _csv(path: Path, name: str, data: bytes, wanted: list[str] | None, header: b
                            f"{', '.join(label(j) for j in range(min(lay.width, 10)))})")
     values = read_columns(body, lay, selected, path, reader)
     chosen = [names[j] for j in selected] if names is not None else None
-    return values, chosen, skipped, (lambda r: f"line {line_of_row(body, lay, r)}")
+    return (values, chosen, skipped, (lambda r: f"line {line_of_row(body, lay, r)}"),
+            lay.comma_numbers)
 
 
 def _resolve(name: str, names: list[str] | None, width: int, path: Path) -> int:
