@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import io
 import lzma
 import os
 import re
@@ -262,6 +263,31 @@ def test_compressed_npy_and_damaged_or_crowded_archives(tmp_path) -> None:
                      "a.csv, b.csv", "exactly one")
     (tmp_path / "bad.csv.gz").write_bytes(gzip.compress(b"a,b\n1,2\n")[:-9])
     assert_one_error(cli("fit", tmp_path / "bad.csv.gz", "-k", "1"), "not a valid gz file")
+
+
+def _python2_npy(X: np.ndarray, extra: bytes = b"") -> bytes:
+    """X as Python 2's numpy saved it: a header with long integers (40L), which numpy reads
+    with a warning; ``extra`` bytes after the data damage it."""
+    rows, cols = X.shape
+    header = f"{{'descr': '<f8', 'fortran_order': False, 'shape': ({rows}L, {cols}L), }}"
+    header = header.encode() + b" " * (-(len(header) + 11) % 64) + b"\n"
+    return b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header + \
+        X.astype("<f8").tobytes() + extra
+
+
+@pytest.mark.parametrize("suffix", [".npy", ".npy.gz"])
+def test_python2_npy_reads_without_a_warning_line(tmp_path, suffix) -> None:
+    X = np.array([[0.0, 0.0], [0.0, 1.0], [10.0, 10.0], [10.0, 11.0]])
+    with pytest.warns(UserWarning, match="created on Python 2"):  # what numpy says of it
+        np.testing.assert_array_equal(np.load(io.BytesIO(_python2_npy(X))), X)
+    pack = gzip.compress if suffix.endswith(".gz") else (lambda b: b)
+    (tmp_path / f"x{suffix}").write_bytes(pack(_python2_npy(X)))
+    out = cli("fit", tmp_path / f"x{suffix}", "-k", "2", "--out", tmp_path / "l.csv")
+    assert out.returncode == 0 and out.stderr == "", out.stderr
+    assert groups(tmp_path / "l.csv") == [1, 1, 0, 0]
+    (tmp_path / f"bad{suffix}").write_bytes(pack(_python2_npy(X, b"\x00")))
+    assert_one_error(cli("fit", tmp_path / f"bad{suffix}", "-k", "2"),
+                     "not a valid .npy file", "but 65 bytes follow it")
 
 
 MISSING_CSV = """a,b,c

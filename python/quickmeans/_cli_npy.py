@@ -7,13 +7,27 @@ shape and dtype are checked against the number of bytes actually present first.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
+import warnings
+from collections.abc import Iterator
 from typing import BinaryIO
 
 import numpy as np
 
 _format = np.lib.format
+
+
+@contextlib.contextmanager
+def quiet_legacy_headers() -> Iterator[None]:
+    """Silences numpy's warning for a header written by Python 2 (or damaged to look like
+    one): the command's stderr holds one line per problem, and such a header either reads
+    correctly or is reported as not valid."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Reading `.npy` or `.npz` file required "
+                                "additional header parsing", category=UserWarning)
+        yield
 
 
 def read_npy_header(f: BinaryIO, size: int) -> tuple[tuple[int, ...], np.dtype, bool, int]:
@@ -24,12 +38,13 @@ def read_npy_header(f: BinaryIO, size: int) -> tuple[tuple[int, ...], np.dtype, 
     """
     try:
         version = _format.read_magic(f)
-        if version == (1, 0):
-            shape, fortran, dtype = _format.read_array_header_1_0(f)
-        elif version == (2, 0):
-            shape, fortran, dtype = _format.read_array_header_2_0(f)
-        else:
-            raise ValueError(f"unsupported .npy format version {version}")
+        with quiet_legacy_headers():
+            if version == (1, 0):
+                shape, fortran, dtype = _format.read_array_header_1_0(f)
+            elif version == (2, 0):
+                shape, fortran, dtype = _format.read_array_header_2_0(f)
+            else:
+                raise ValueError(f"unsupported .npy format version {version}")
     except Exception as err:  # noqa: BLE001 - numpy's parse of a damaged header raises
         # ValueError, SyntaxError, tokenize.TokenError, TypeError, OverflowError ...
         raise ValueError(f"not a valid .npy header ({err})") from None

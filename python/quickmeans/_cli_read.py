@@ -27,7 +27,7 @@ import numpy as np
 
 from quickmeans._cli_csv import layout, line_of_row, read_columns
 from quickmeans._cli_io import CliError, Table, note, open_regular_file, read_regular_file
-from quickmeans._cli_npy import npy_from_bytes, read_npy_header
+from quickmeans._cli_npy import npy_from_bytes, quiet_legacy_headers, read_npy_header
 
 _DECOMPRESS: dict[str, Callable[[bytes], bytes]] = {
     ".gz": gzip.decompress, ".bz2": bz2.decompress, ".xz": lzma.decompress}
@@ -128,7 +128,8 @@ def _npy(path: Path, source: Path | bytes) -> np.ndarray:
                 size = f.seek(0, 2)
                 f.seek(0)
                 read_npy_header(f, size)
-            values = np.load(path, mmap_mode="r", allow_pickle=False)
+            with quiet_legacy_headers():
+                values = np.load(path, mmap_mode="r", allow_pickle=False)
     except (ValueError, OSError, EOFError, OverflowError) as err:
         raise CliError(f"{path}: not a valid .npy file ({err})") from None
     if values.ndim != 2 or values.dtype.kind not in "biuf":
