@@ -11,12 +11,16 @@ import csv
 import io
 import os
 import stat
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
+
+#: How messages name standard input (DATA given as ``-``).
+STDIN_NAME = "stdin"
 
 
 class CliError(Exception):
@@ -87,6 +91,19 @@ def read_regular_file(path: Path, what: str) -> bytes:
             return f.read()
         except OSError as err:
             raise CliError(f"{path}: cannot read it ({_os_reason(err)})") from None
+
+
+def read_stdin() -> bytes:
+    """All of standard input, which must not be a terminal (a command waiting for typed
+    data would look hung)."""
+    stream = sys.stdin
+    if stream is None or stream.isatty():
+        raise CliError("DATA is - (standard input), but standard input is a terminal: pipe "
+                       "a CSV into it, as in: cat data.csv | quickmeans fit - -k 3")
+    try:
+        return stream.buffer.read()
+    except OSError as err:
+        raise CliError(f"{STDIN_NAME}: cannot read it ({_os_reason(err)})") from None
 
 
 def _check_regular(path: Path, mode: int, what: str) -> None:

@@ -16,7 +16,6 @@ import contextlib
 import gzip
 import lzma
 import re
-import sys
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -26,7 +25,15 @@ from typing import Any
 import numpy as np
 
 from quickmeans._cli_csv import layout, line_of_row, read_columns
-from quickmeans._cli_io import CliError, Table, note, open_regular_file, read_regular_file
+from quickmeans._cli_io import (
+    STDIN_NAME,
+    CliError,
+    Table,
+    note,
+    open_regular_file,
+    read_regular_file,
+    read_stdin,
+)
 from quickmeans._cli_npy import npy_from_bytes, quiet_legacy_headers, read_npy_header
 
 _DECOMPRESS: dict[str, Callable[[bytes], bytes]] = {
@@ -34,8 +41,6 @@ _DECOMPRESS: dict[str, Callable[[bytes], bytes]] = {
 _CODEC_ERRORS = (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError, zipfile.BadZipFile,
                  NotImplementedError, RuntimeError)
 _PANDAS_INDEX = re.compile(r"__index_level_\d+__")
-#: How messages name standard input (DATA given as ``-``).
-STDIN_NAME = "stdin"
 
 
 def read_table(path_text: str, columns: str | list[str] | None = None, *,
@@ -52,7 +57,7 @@ def read_table(path_text: str, columns: str | list[str] | None = None, *,
     name = path.name
     compression = Path(name).suffix.lower()
     if path_text == "-":
-        name, source = STDIN_NAME, _read_stdin()
+        name, source = STDIN_NAME, read_stdin()
     elif compression in _DECOMPRESS or compression == ".zip":
         name, data = _decompress(path, read_regular_file(path, "data file"), compression)
         source: Any = data
@@ -82,19 +87,6 @@ def read_table(path_text: str, columns: str | list[str] | None = None, *,
     if table.values.ndim != 2 or table.values.shape[0] == 0 or table.values.shape[1] == 0:
         raise CliError(f"{path}: the data is empty")
     return _missing(table, missing, path, locate)
-
-
-def _read_stdin() -> bytes:
-    """All of standard input, which must not be a terminal (a command waiting for typed
-    data would look hung)."""
-    stream = sys.stdin
-    if stream is None or stream.isatty():
-        raise CliError("DATA is - (standard input), but standard input is a terminal: pipe "
-                       "a CSV into it, as in: cat data.csv | quickmeans fit - -k 3")
-    try:
-        return stream.buffer.read()
-    except OSError as err:
-        raise CliError(f"{STDIN_NAME}: cannot read it ({err.strerror or err})") from None
 
 
 def _decompress(path: Path, raw: bytes, compression: str) -> tuple[str, bytes]:
