@@ -93,6 +93,42 @@ def test_wide_rows_give_the_reference_seeds(dtype) -> None:
     assert_seeds_equal_reference(X, 12, None, 0)
 
 
+def at_every_simd_level(run):
+    from quickmeans import _core
+
+    original = _core.simd_level()
+    try:
+        for level in _core.simd_levels():
+            _core.set_simd_level(level)
+            run(level)
+    finally:
+        _core.set_simd_level(original)
+
+
+@pytest.mark.parametrize("d", [50, 64, 389])
+def test_long_float32_rows_screened_row_major_give_the_reference_seeds(d) -> None:
+    # From 3 vectors of features on (12, 24 or 48 by SIMD level), float32 rows are screened
+    # where they lie, four, two or one candidates at a time, lanes summed across at the
+    # end, the features past the last full vector masked: 50 and 389 have such a tail.
+    # Collinear rows (exact ties of closest and dist, triangle tests that are equalities),
+    # well separated blobs (rows pruned, so the screen reads a list with gaps) and every
+    # trial count from 1 to 9 (every mix of 4, 2 and 1), at every SIMD level.
+    line = np.repeat(np.arange(48, dtype=np.float32)[:, None] * np.ones((1, d), np.float32), 60,
+                     axis=0)
+    rng = np.random.RandomState(7)
+    means = rng.uniform(-10, 10, (20, d))
+    separated = means[rng.randint(20, size=5000)] + 0.3 * rng.standard_normal((5000, d))
+    separated = separated.astype(np.float32)
+    w = rng.uniform(0.2, 3.0, len(separated))
+
+    def run(level: str) -> None:
+        assert_seeds_equal_reference(line, 16, None, 0)
+        for trials in range(1, 10):
+            assert_seeds_equal_reference(separated, 30, w if trials % 2 else None, trials, trials)
+
+    at_every_simd_level(run)
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_a_chunk_without_potential_is_never_drawn(dtype) -> None:
     # The draws find a target's chunk from the chunks' running sums, then sum that chunk

@@ -16,8 +16,9 @@ namespace quickmeans {
 namespace QM_KERNEL_NS {
 
 // k-means++ screen: the float32 squared distances of listed rows to candidate points,
-// compared with a threshold per row. Rows sit in lanes as in point_distances; a group of
-// screen_rows() rows is gathered by index and transposed into scratch (d x G floats).
+// compared with a threshold per row, a group of screen_rows() rows at a time. Short rows sit
+// in lanes as in point_distances (the group gathered by index and transposed into scratch,
+// d x G floats); long rows are read where they lie (screen_rows_rowwise).
 constexpr index_t screen_rows() { return static_cast<index_t>(Lanes<float>::count) * QM_ROW_VECS; }
 
 // scratch[j * G + r] = x[rows[r] * d + j] for the `count` listed rows, zero past them.
@@ -103,6 +104,85 @@ inline __attribute__((always_inline)) void screen_group(const float* scratch, in
 
 static_assert(Lanes<float>::count * QM_ROW_VECS <= 32, "a screened group's bits fill one 32-bit word");
 
+// Long rows are screened where they lie, row-major (feature-major gathering reads each row
+// as strided pieces of many rows at once, which the hardware prefetcher follows badly:
+// twice to three times slower on 384 features, out of cache). P points against
+// B = L / P rows at a time: each (row, point) sum is a vector of partial sums over the
+// features; the L vectors are then summed across lanes together (one transpose_block and
+// L - 1 adds). A sum is still of every (x - p)^2 term, only in another order.
+template <int P>
+inline __attribute__((always_inline)) void screen_block_rowwise(const float* const (&row)[Lanes<float>::count / P],
+                                                                const float* const (&next)[Lanes<float>::count / P],
+                                                                bool fetch_next, index_t d, const float* points,
+                                                                float* out) {
+    typedef Lanes<float>::V V;
+    typedef Lanes<float>::I I;
+    constexpr int L = Lanes<float>::count;
+    constexpr int B = L / P;
+    V acc[L];
+    for (int i = 0; i < L; ++i) acc[i] = splat<V>(0.0f);
+    index_t j = 0;
+    for (; j + L <= d; j += L) {
+        // The next rows a line at a time: rows listed by index (some pruned) are not a
+        // stream the hardware prefetcher sees.
+        if (fetch_next)
+            for (int r = 0; r < B; ++r) __builtin_prefetch(next[r] + j);
+        V xv[B];
+        for (int r = 0; r < B; ++r) xv[r] = load<V>(row[r] + j);
+        for (int q = 0; q < P; ++q) {
+            const V pv = load<V>(points + q * d + j);
+            for (int r = 0; r < B; ++r) {
+                const V diff = xv[r] - pv;
+                acc[q * B + r] += diff * diff;
+            }
+        }
+    }
+    if (j < d) {  // the last L features, with those already summed masked to zero (d >= L)
+        const index_t summed = j + L - d;
+        I keep;
+        for (int i = 0; i < L; ++i) keep[i] = i < summed ? 0 : -1;
+        V xv[B];
+        for (int r = 0; r < B; ++r) xv[r] = load<V>(row[r] + d - L);
+        for (int q = 0; q < P; ++q) {
+            const V pv = load<V>(points + q * d + d - L);
+            for (int r = 0; r < B; ++r) {
+                const V diff = reinterpret_cast<V>(reinterpret_cast<I>(xv[r] - pv) & keep);
+                acc[q * B + r] += diff * diff;
+            }
+        }
+    }
+    transpose_block<float>(acc);
+    V sum = acc[0];
+    for (int i = 1; i < L; ++i) sum += acc[i];
+    store(out, sum);  // out[q * B + r]: row r, point q
+}
+
+// P points against the `count` rows listed in `rows`: their sums in sums[q * stride + r].
+// With fetch_next, rows are prefetched a block ahead, up to `listed` (>= count) rows.
+template <int P>
+inline void screen_rows_rowwise(const float* x, const index_t* rows, index_t count, index_t listed, index_t d,
+                                const float* points, bool fetch_next, float* sums, index_t stride) {
+    constexpr int L = Lanes<float>::count;
+    constexpr int B = L / P;
+    float out[L];
+    for (index_t r0 = 0; r0 < count; r0 += B) {
+        const float* row[B];
+        const float* next[B];
+        for (int r = 0; r < B; ++r) {
+            row[r] = x + rows[r0 + r < count ? r0 + r : count - 1] * d;  // past count: repeats, unused
+            next[r] = r0 + B + r < listed ? x + rows[r0 + B + r] * d : row[r];
+        }
+        screen_block_rowwise<P>(row, next, fetch_next, d, points, out);
+        for (int q = 0; q < P; ++q)
+            for (int r = 0; r < B && r0 + r < count; ++r) sums[q * stride + r0 + r] = out[q * B + r];
+    }
+}
+
+// Rows of at least this many features are screened row-major (measured on AVX-512, AVX2
+// and SSE2: from 3 vectors of features on, row-major is as fast or faster; below, rows in
+// cache favour the transposed groups).
+constexpr index_t rowwise_screen_features() { return 3 * static_cast<index_t>(Lanes<float>::count); }
+
 // For the count rows listed in `rows` (row r at x + r * d) and t points, in groups of
 // G = screen_rows(): bit r of near[p * groups + g] (groups = ceil(count / G)) is set unless
 // the float32 squared distance of row rows[g * G + r] to point p is finite and above its
@@ -115,10 +195,10 @@ inline void screen_f32(const float* x, const index_t* rows, index_t count, index
     constexpr int R = QM_ROW_VECS;
     constexpr index_t G = screen_rows();
     const index_t groups = (count + G - 1) / G;
+    const bool rowwise = d >= rowwise_screen_features();
     for (index_t g = 0; g < groups; ++g) {
         const index_t first = g * G, rows_here = count - first < G ? count - first : G;
-        gather_transposed(x, rows + first, rows_here, d, scratch);
-        V thr[R];
+        V thr[R] = {};  // (a partial group sets its lanes one by one)
         if (rows_here == G) {
             for (int v = 0; v < R; ++v) thr[v] = load<V>(thresholds + first + v * L);
         } else {
@@ -128,6 +208,32 @@ inline void screen_f32(const float* x, const index_t* rows, index_t count, index
                     thr[v][i] = r < rows_here ? thresholds[first + r] : 0.0f;
                 }
         }
+        if (rowwise) {
+            // The group's rows (G of them, in L1 or L2) against every point, then the bits.
+            const index_t* listed = rows + first;
+            const index_t stride = groups * G;
+            index_t p = 0;
+            for (; p + 4 <= t; p += 4)
+                screen_rows_rowwise<4>(x, listed, rows_here, count - first, d, points + p * d, p == 0,
+                                       sums + p * stride + first, stride);
+            if (t - p >= 2) {
+                screen_rows_rowwise<2>(x, listed, rows_here, count - first, d, points + p * d, p == 0,
+                                       sums + p * stride + first, stride);
+                p += 2;
+            }
+            if (t - p == 1)
+                screen_rows_rowwise<1>(x, listed, rows_here, count - first, d, points + p * d, p == 0,
+                                       sums + p * stride + first, stride);
+            const std::uint32_t valid = rows_here >= 32 ? ~std::uint32_t(0) : (std::uint32_t(1) << rows_here) - 1;
+            for (index_t q = 0; q < t; ++q) {
+                std::uint32_t far = 0;
+                for (int v = 0; v < R; ++v)
+                    far |= lanes_far(load<V>(sums + q * stride + first + v * L), thr[v]) << (v * L);
+                near[q * groups + g] = ~far & valid;
+            }
+            continue;
+        }
+        gather_transposed(x, rows + first, rows_here, d, scratch);
         index_t p = 0;
         for (; p + 4 <= t; p += 4)
             screen_group<4>(scratch, rows_here, d, points + p * d, thr, near + p * groups + g,
