@@ -352,6 +352,56 @@ def test_native_steps_check_every_extent() -> None:
     assert changed == 100 and weights.sum() == 100 and sums.shape == (2, 4)
 
 
+@pytest.mark.parametrize("index_dtype", [np.int32, np.int64])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_native_csr_steps_equal_stateless_steps_and_check_every_extent(dtype, index_dtype) -> None:
+    # SphericalStepsCsr validates and norms the rows once and keeps its sums between steps:
+    # every step must give the stateless step's labels and sums (same engine pass) from
+    # centers that change, and the bindings must refuse what the engine would misread.
+    from quickmeans import _core
+    from quickmeans._sparse import CsrInput
+    from quickmeans._spherical_step import SparseSteps, prepare_rows, spherical_step
+
+    X = sparse_rows(900, 200, seed=27, dtype=dtype)
+    X.indices = X.indices.astype(index_dtype)
+    X.indptr = X.indptr.astype(index_dtype)
+    data = CsrInput(X)
+    w = np.random.default_rng(28).uniform(0.2, 2.0, X.shape[0])
+    rows = prepare_rows(data, w)
+    steps = _core.SphericalStepsCsr(*data.parts(), rows.engine_weights, 4, 2)
+    sparse_steps = SparseSteps(data, rows, 4, 2)
+    rng = np.random.default_rng(29)
+    for _ in range(3):
+        centers = rng.standard_normal((4, 200)).astype(dtype)
+        centers /= np.linalg.norm(centers, axis=1, keepdims=True)
+        labels, sums, weights, _ = steps.step(centers)
+        expected = _core.assign_sums_csr(*data.parts(), rows.engine_weights, centers, 2)
+        np.testing.assert_array_equal(labels, expected[0])
+        np.testing.assert_array_equal(sums, expected[1])
+        np.testing.assert_array_equal(weights, expected[2])
+        kept, stateless = sparse_steps(centers), spherical_step(data, rows, centers, 2)
+        np.testing.assert_array_equal(kept.labels, stateless.labels)
+        np.testing.assert_array_equal(kept.sums, stateless.sums)
+        assert kept.cosine_total == stateless.cosine_total
+    with pytest.raises(ValueError, match="n_clusters=901"):
+        _core.SphericalStepsCsr(*data.parts(), None, 901, 1)
+    with pytest.raises(ValueError, match="does not match"):
+        _core.SphericalStepsCsr(*data.parts(), np.ones(899), 2, 1)
+    bad = X.indices.copy()
+    bad[3] = 200
+    with pytest.raises(ValueError, match="outside"):
+        _core.SphericalStepsCsr(data.data, bad, data.indptr, 200, None, 2, 1)
+    with pytest.raises(TypeError, match="matching dtypes"):
+        _core.SphericalStepsCsr(data.data, data.indices, data.indptr.astype(np.int16), 200, None,
+                                2, 1)
+    with pytest.raises(ValueError, match="made for 4 clusters"):
+        steps.step(np.ones((3, 200), dtype=dtype))
+    with pytest.raises(ValueError, match="different numbers of features"):
+        steps.step(np.ones((4, 199), dtype=dtype))
+    with pytest.raises(TypeError):
+        steps.step(np.ones((4, 200), dtype=np.float32 if dtype == np.float64 else np.float64))
+
+
 def test_verbose_prints_a_non_increasing_objective(capsys) -> None:
     import re
 

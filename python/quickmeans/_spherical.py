@@ -86,7 +86,7 @@ def run_spherical(X: Data, rows: Rows, centers: np.ndarray, max_iter: int, tol: 
         if verbose:
             print(f"Iteration {n_iter - 1}, inertia {total_weight - step.cosine_total}.")
         new_centers, relocated = relocate_empty(X, rows, step, centers)
-        diff = new_centers.astype(np.float64) - centers
+        diff = np.subtract(new_centers, centers, dtype=np.float64)
         shift = float(np.einsum("ij,ij->", diff, diff))
         centers = new_centers
         if labels_old is not None and np.array_equal(step.labels, labels_old):
@@ -98,7 +98,7 @@ def run_spherical(X: Data, rows: Rows, centers: np.ndarray, max_iter: int, tol: 
     assert step is not None
     if strict and not relocated:
         # Same labels, so the same sums: sum of w cos at the new centers is c_j . S_j.
-        cosine_total = float(np.einsum("ij,ij->", step.sums, centers.astype(np.float64)))
+        cosine_total = float(np.einsum("ij,ij->", step.sums, np.asarray(centers, dtype=np.float64)))
         return centers, step.labels, total_weight - cosine_total, n_iter
     final = steps(centers)
     return centers, final.labels, total_weight - final.cosine_total, n_iter

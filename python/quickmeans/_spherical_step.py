@@ -190,7 +190,7 @@ def _result(labels: np.ndarray, sums: np.ndarray, rows: Rows,
     direction_weights = rows.weights if not rows.zero_rows.size else np.where(
         rows.norms > 0, rows.weights, 0.0)
     weights = np.bincount(labels, weights=direction_weights, minlength=k)
-    cosine_total = float(np.einsum("ij,ij->", sums, centers.astype(np.float64)))
+    cosine_total = float(np.einsum("ij,ij->", sums, np.asarray(centers, dtype=np.float64)))
     return StepResult(labels, sums, weights, cosine_total)
 
 
@@ -201,6 +201,13 @@ def spherical_step(X: Data, rows: Rows, centers: np.ndarray, n_threads: int) -> 
     Stateless: one native pass over X (mini-batch and distributed fits call it per batch).
     """
     labels, sums, _, _ = _engine.assign_and_sum(X, rows.engine_weights, centers, n_threads)
+    return _settled(X, rows, centers, labels, sums)
+
+
+def _settled(X: Data, rows: Rows, centers: np.ndarray, labels: np.ndarray,
+             sums: np.ndarray) -> StepResult:
+    """The engine's labels and sums with exact ties and zero rows given their documented
+    labels (``labels`` and ``sums`` are updated)."""
     if rows.ties_possible:
         old = labels.copy()
         moved, new = settle_ties(X, rows.norms, rows.entry_rows, centers, labels, rows.used)
@@ -227,14 +234,33 @@ class BoundedSteps:
         return _result(labels, sums, self._rows, centers)
 
 
+class SparseSteps:
+    """The steps of one fit over CSR X: the engine validates the rows and takes their norms
+    once, and keeps its buffers and per-slot sums (k x n_features each) between steps, which
+    a stateless spherical_step sets up again at every call. Same result as spherical_step."""
+
+    def __init__(self, X: Data, rows: Rows, n_clusters: int, n_threads: int) -> None:
+        self._steps = _core.SphericalStepsCsr(*X.parts(), rows.engine_weights, n_clusters,
+                                              n_threads)
+        self._X = X
+        self._rows = rows
+
+    def __call__(self, centers: np.ndarray) -> StepResult:
+        labels, sums, _, _ = self._steps.step(centers)
+        return _settled(self._X, self._rows, centers, labels, sums)
+
+
 def make_steps(X: Data, rows: Rows, n_clusters: int, n_threads: int,
                memory_mapped: bool) -> Callable[[np.ndarray], StepResult]:
     """The step function of one fit: bounded steps where KMeans would pick Hamerly (dense
     X, a long scan of the centers, not memory-mapped) and no exact ties need settling
-    (X without zero entries); otherwise stateless spherical_step."""
+    (X without zero entries); steps keeping their buffers on CSR X; otherwise stateless
+    spherical_step."""
     from quickmeans._kmeans import choose_algorithm
 
-    if isinstance(X, np.ndarray) and not rows.ties_possible and choose_algorithm(
+    if not isinstance(X, np.ndarray):
+        return SparseSteps(X, rows, n_clusters, n_threads)
+    if not rows.ties_possible and choose_algorithm(
             X.shape[0], X.shape[1], n_clusters, X.dtype.itemsize, memory_mapped) == "hamerly":
         return BoundedSteps(X, rows, n_clusters, n_threads)
     return lambda centers: spherical_step(X, rows, centers, n_threads)

@@ -21,13 +21,32 @@
 
 namespace quickmeans {
 
+// What the steps of a fit keep and hand out after each step, dense or sparse rows alike:
+// the labels of n rows and the per-cluster sums (k x d) and weights.
+class StepOutputs {
+public:
+    StepOutputs(index_t n, index_t k, index_t d)
+        : n_(n), k_(k), d_(d), sums_(n, k, d), labels_(static_cast<size_t>(n), label_t(-1)) {}
+
+    const label_t* labels() const { return labels_.data(); }
+    double* sums() { return sums_.sums(); }
+    double* weights() { return sums_.weights(); }
+    index_t n() const { return n_; }
+    index_t d() const { return d_; }
+    index_t k() const { return k_; }
+
+protected:
+    index_t n_, k_, d_;
+    ClusterSums sums_;
+    std::vector<label_t> labels_;
+};
+
 template <class T>
-class SphericalSteps {
+class SphericalSteps : public StepOutputs {
 public:
     SphericalSteps(const DenseView<T>& x, const double* sample_weight, index_t k, int n_threads)
-        : x_(x), w_(sample_weight), k_(k), threads_(n_threads), bounds_(x, k, n_threads), sums_(x.n, k, x.d),
-          centers_(static_cast<size_t>(k * x.d)), labels_(static_cast<size_t>(x.n), label_t(-1)),
-          moves_(static_cast<size_t>(sums_.slots().parts)) {}
+        : StepOutputs(x.n, k, x.d), x_(x), w_(sample_weight), threads_(n_threads), bounds_(x, k, n_threads),
+          centers_(static_cast<size_t>(k * x.d)), moves_(static_cast<size_t>(sums_.slots().parts)) {}
 
     // One step against `centers` (k x d, unit rows): labels, then sums and weights.
     // Returns how many labels changed (all n on the first step).
@@ -55,22 +74,12 @@ public:
         return total;
     }
 
-    const label_t* labels() const { return labels_.data(); }
-    double* sums() { return sums_.sums(); }
-    double* weights() { return sums_.weights(); }
-    index_t n() const { return x_.n; }
-    index_t d() const { return x_.d; }
-    index_t k() const { return k_; }
-
 private:
     DenseView<T> x_;
     const double* w_;
-    index_t k_;
     int threads_;
     HamerlyBounds<T> bounds_;
-    ClusterSums sums_;
     std::vector<T> centers_;
-    std::vector<label_t> labels_;
     std::vector<Moves> moves_;
     bool started_ = false;
 };
