@@ -64,9 +64,10 @@ def results_table(rows: list[Row]) -> str:
 
 
 def peak_table(peaks: list[dict[str, Any]]) -> str:
-    body = [[p["dtype"], f"{p['n']}³", f"{p['seconds'] * 1e3:.0f} ms", f"{p['gflops']:.1f}"]
-            for p in peaks]
-    return _table(["dtype", "matmul", "time (best)", "GFLOP/s"], body, right={1, 2, 3})
+    body = [[p["dtype"], f"{p['n']}³", f"{p['seconds'] * 1e3:.0f} ms", f"{p['gflops']:.1f}",
+             p.get("kernels", "")] for p in peaks]
+    return _table(["dtype", "matmul", "time (best)", "GFLOP/s", "BLAS kernels"], body,
+                  right={1, 2, 3})
 
 
 def memory_table(results: list[dict[str, Any]]) -> str:
