@@ -3,9 +3,9 @@
 #define QM_KERNEL_NS isa_avx512
 #define QM_VEC_BYTES 64
 #define QM_ROW_VECS 2
-#define QM_WIDE_ROW_VECS 1
-#define QM_WIDE_CENTER_BLOCK 16
-#define QM_WIDE_FEW_CENTER_BLOCK 16
+#define QM_WIDE_ROW_VECS 2
+#define QM_WIDE_CENTER_BLOCK 8
+#define QM_WIDE_FEW_CENTER_BLOCK 8
 #include "quickmeans/kernels/nearest_impl.hpp"
 #include "quickmeans/kernels/seeding_impl.hpp"
 #include "quickmeans/kernels/bounds_impl.hpp"
