@@ -513,30 +513,54 @@ constexpr index_t distance_rows() { return static_cast<index_t>(Lanes<double>::c
 // Sparse rows: for each block of up to 4 vectors of centers, the row's stored values are
 // multiplied into accumulators that stay in registers (one load of a center column slice
 // per value and vector), then written out.
+//
+// R vectors of centers' dot products with one sparse row (by_feature and scores at the
+// first of them): two interleaved chains of FMAs per vector, summed at the end, so that a
+// short tile (k = 20 is three vectors of doubles) is not bound by one chain's latency.
+template <int R, class T, class I>
+inline __attribute__((always_inline)) void sparse_dots_tile(const T* values, const I* indices, index_t nnz,
+                                                            const double* by_feature, index_t k_pad,
+                                                            double* scores) {
+    typedef typename Lanes<double>::V V;
+    constexpr index_t L = Lanes<double>::count;
+    V acc[2][R];
+    for (int u = 0; u < 2; ++u)
+        for (int b = 0; b < R; ++b) acc[u][b] = splat<V>(0.0);
+    // The center columns of values a few ahead are asked for: each is a random line (or
+    // R) of a d x k_pad table that is larger than L2 for text's tens of thousands of columns.
+    constexpr index_t kAhead = 8;
+    index_t q = 0;
+    for (; q + 2 <= nnz; q += 2)
+        for (int u = 0; u < 2; ++u) {
+            if (q + u + kAhead < nnz) {
+                const double* ahead = by_feature + static_cast<index_t>(indices[q + u + kAhead]) * k_pad;
+                for (int b = 0; b < R; ++b) __builtin_prefetch(ahead + b * L);
+            }
+            const V v = splat<V>(static_cast<double>(values[q + u]));
+            const double* column = by_feature + static_cast<index_t>(indices[q + u]) * k_pad;
+            for (int b = 0; b < R; ++b) acc[u][b] += v * load<V>(column + b * L);
+        }
+    if (q < nnz) {
+        const V v = splat<V>(static_cast<double>(values[q]));
+        const double* column = by_feature + static_cast<index_t>(indices[q]) * k_pad;
+        for (int b = 0; b < R; ++b) acc[0][b] += v * load<V>(column + b * L);
+    }
+    for (int b = 0; b < R; ++b) store(scores + b * L, acc[0][b] + acc[1][b]);
+}
+
 template <class T, class I>
 void sparse_dots(const T* values, const I* indices, index_t nnz, const double* by_feature, index_t k_pad,
                  double* scores) {
-    typedef typename Lanes<double>::V V;
     constexpr index_t L = Lanes<double>::count;
     constexpr int kBlock = 4;
     index_t c0 = 0;
-    for (; c0 + kBlock * L <= k_pad; c0 += kBlock * L) {
-        V acc[kBlock];
-        for (int b = 0; b < kBlock; ++b) acc[b] = splat<V>(0.0);
-        for (index_t q = 0; q < nnz; ++q) {
-            const V v = splat<V>(static_cast<double>(values[q]));
-            const double* column = by_feature + static_cast<index_t>(indices[q]) * k_pad + c0;
-            for (int b = 0; b < kBlock; ++b) acc[b] += v * load<V>(column + b * L);
-        }
-        for (int b = 0; b < kBlock; ++b) store(scores + c0 + b * L, acc[b]);
-    }
-    for (; c0 < k_pad; c0 += L) {
-        V acc = splat<V>(0.0);
-        for (index_t q = 0; q < nnz; ++q)
-            acc += splat<V>(static_cast<double>(values[q])) *
-                   load<V>(by_feature + static_cast<index_t>(indices[q]) * k_pad + c0);
-        store(scores + c0, acc);
-    }
+    for (; c0 + kBlock * L <= k_pad; c0 += kBlock * L)
+        sparse_dots_tile<kBlock>(values, indices, nnz, by_feature + c0, k_pad, scores + c0);
+    // The last one to three vectors in one pass over the row, not one pass each.
+    const index_t rest = (k_pad - c0) / L;
+    if (rest == 3) sparse_dots_tile<3>(values, indices, nnz, by_feature + c0, k_pad, scores + c0);
+    if (rest == 2) sparse_dots_tile<2>(values, indices, nnz, by_feature + c0, k_pad, scores + c0);
+    if (rest == 1) sparse_dots_tile<1>(values, indices, nnz, by_feature + c0, k_pad, scores + c0);
 }
 
 // Copies rows[q] of x (d values each) to out + q * d, for the kernels that take
