@@ -3,6 +3,7 @@
 #define QM_KERNEL_NS isa_avx2
 #define QM_VEC_BYTES 32
 #define QM_ROW_VECS 2
+#define QM_WIDE_FEATURES 64
 #define QM_WIDE_ROW_VECS 2
 #define QM_WIDE_CENTER_BLOCK 6
 #define QM_WIDE_FEW_CENTER_BLOCK 4

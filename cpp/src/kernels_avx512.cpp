@@ -3,6 +3,7 @@
 #define QM_KERNEL_NS isa_avx512
 #define QM_VEC_BYTES 64
 #define QM_ROW_VECS 2
+#define QM_WIDE_FEATURES 32
 #define QM_WIDE_ROW_VECS 2
 #define QM_WIDE_CENTER_BLOCK 8
 #define QM_WIDE_FEW_CENTER_BLOCK 8

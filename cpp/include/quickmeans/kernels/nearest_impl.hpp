@@ -1,6 +1,6 @@
 // The nearest-center kernel, written once with GCC/Clang vector extensions and
 // compiled per instruction set (cpp/src/kernels_*.cpp define QM_KERNEL_NS,
-// QM_VEC_BYTES, QM_ROW_VECS, QM_WIDE_ROW_VECS, QM_WIDE_CENTER_BLOCK and
+// QM_VEC_BYTES, QM_ROW_VECS, QM_WIDE_FEATURES, QM_WIDE_ROW_VECS, QM_WIDE_CENTER_BLOCK and
 // QM_WIDE_FEW_CENTER_BLOCK). Every symbol lives in the ISA's own namespace, so the
 // linker can never hand an AVX-512 instance to a generic caller; for the same reason
 // this file uses no std:: templates.
@@ -224,8 +224,10 @@ inline __attribute__((always_inline)) void store_bound_pairs(T* out, typename La
 
 // Features from which the wide path is taken: more FMAs per row and score make a
 // third tracked score cheap, and the scores' rounding bounds (which grow with d)
-// make two-way near ties common enough to be worth settling with two distances.
-constexpr index_t kWideFeatures = 64;
+// make two-way near ties common enough to be worth settling with two distances. The
+// ISA sets it (QM_WIDE_FEATURES): where the wide tile has twice the accumulators of the
+// narrow one (AVX-512), it pays from fewer features.
+constexpr index_t kWideFeatures = QM_WIDE_FEATURES;
 // Centers scored together per pass over the features (the register tile is rows
 // in R vectors x centers). Narrow rows keep 4 centers; wide rows take the ISA's
 // choice, as many as its vector registers hold beside the ranking state (AVX2: 2 x 6,
