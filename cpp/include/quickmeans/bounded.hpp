@@ -38,7 +38,7 @@ FitSummary iterate_with_bounds(Bounds& bounds, const DenseView<T>& x, const doub
         relocated = relocate_empty_clusters(x, sample_weight, centers, labels, k, sums.sums(), sums.weights(),
                                             threads);
         if (relocated) sums.mark_stale();
-        average_centers(sums.sums(), sums.weights(), k, d, next.data());
+        average_centers(sums.sums(), sums.weights(), k, d, next.data(), threads);
         return squared_center_shift(centers, next.data(), k, d);
     };
 

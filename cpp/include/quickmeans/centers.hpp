@@ -22,11 +22,14 @@ public:
     ClusterSums(index_t n, index_t k, index_t d) : k_(k), d_(d) {
         // At most 64 slots and 16 MiB of partial sums. Where 8 or more fit, keep about
         // 8 MiB of them (clearing and reducing them is paid every iteration), as a multiple
-        // of 8 so that 2, 4 or 8 threads share the slots evenly.
+        // of 8 so that 2, 4 or 8 threads share the slots evenly; fewer, a power of two
+        // (text's k x d: 3 slots of 4.8 MiB made one of 2 threads sum two while the other
+        // waited, and one more slot to clear and reduce).
         const index_t per_slot = std::max<index_t>(1, k * (d + 1) * static_cast<index_t>(sizeof(double)));
         const index_t by_rows = std::max<index_t>(1, n / 1024);
         index_t slots = std::min<index_t>({64, by_rows, std::max<index_t>(1, (16 << 20) / per_slot)});
         if (slots >= 8) slots = std::max<index_t>(8, std::min<index_t>(slots, (8 << 20) / per_slot) / 8 * 8);
+        else while (slots & (slots - 1)) --slots;
         split_ = RangeSplit{n, slots};
         partial_.resize(static_cast<size_t>(split_.parts * k * (d + 1)));
         sums_.resize(static_cast<size_t>(k * d));
@@ -177,13 +180,15 @@ bool relocate_empty_clusters(const View& x, const double* sample_weight, const T
 // centers = sums / weights; a cluster still without weight takes the center of
 // the heaviest cluster (as scikit-learn does), rather than the origin.
 template <class T>
-void average_centers(const double* sums, const double* weights, index_t k, index_t d, T* centers) {
+void average_centers(const double* sums, const double* weights, index_t k, index_t d, T* centers,
+                     int n_threads = 1) {
     const index_t heaviest = std::max_element(weights, weights + k) - weights;
-    for (index_t c = 0; c < k; ++c) {
+    // On all threads where there are many values (a division each: text's k x d).
+    parallel_for(k, k * d >= (index_t(1) << 16) ? n_threads : 1, [&](index_t c) {
         const index_t from = weights[c] > 0.0 ? c : heaviest;
         const double w = weights[from] > 0.0 ? weights[from] : 1.0;
         for (index_t j = 0; j < d; ++j) centers[c * d + j] = static_cast<T>(sums[from * d + j] / w);
-    }
+    });
 }
 
 // How far each center moved between two steps (double), and for each center the largest

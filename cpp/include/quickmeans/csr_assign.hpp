@@ -31,7 +31,7 @@ public:
           k_pad_((k + kernels_.sparse_center_block - 1) / kernels_.sparse_center_block *
                  kernels_.sparse_center_block),
           by_feature_(static_cast<size_t>(k_pad_ * d), 0.0), norms_(static_cast<size_t>(k)),
-          scores_(static_cast<size_t>(std::max(1, n_threads))) {
+          threads_(std::max(1, n_threads)), scores_(static_cast<size_t>(threads_)) {
         for (auto& s : scores_) s.resize(static_cast<size_t>(k_pad_));
         // Score error: at most (d + nnz + 2) u (|x|^2 + |c|^2) times a small factor for
         // the expansion, and (d + 2) u 2 (|x|^2 + |c|^2) for the exact distance it must
@@ -39,20 +39,28 @@ public:
         margin_coef_ = 8.0 * static_cast<double>(d + 4) * std::numeric_limits<double>::epsilon();
     }
 
+    // Every step, k x d values (megabytes for text) normed, scanned for their supports and
+    // transposed: on all threads, each value computed as by one (a center's norm in feature
+    // order; a block of features transposed per task).
     void set_centers(const T* centers) {
         centers_ = centers;
-        max_norm2_ = 0.0;
-        supports_.set(centers, k_, d_);
-        for (index_t c = 0; c < k_; ++c) {
+        supports_.set(centers, k_, d_, threads_);
+        parallel_for(k_, threads_, [&](index_t c) {
             double norm2 = 0.0;
             for (index_t j = 0; j < d_; ++j) {
                 const double v = static_cast<double>(centers[c * d_ + j]);
-                by_feature_[static_cast<size_t>(j * k_pad_ + c)] = v;
                 norm2 += v * v;
             }
             norms_[static_cast<size_t>(c)] = norm2;
-            max_norm2_ = std::max(max_norm2_, norm2);
-        }
+        });
+        max_norm2_ = *std::max_element(norms_.begin(), norms_.end());
+        constexpr index_t kBlock = 256;  // k x 2 KiB read, k_pad x 2 KiB written per task
+        parallel_for((d_ + kBlock - 1) / kBlock, threads_, [&](index_t b) {
+            const index_t j1 = std::min(d_, (b + 1) * kBlock);
+            for (index_t c = 0; c < k_; ++c)
+                for (index_t j = b * kBlock; j < j1; ++j)
+                    by_feature_[static_cast<size_t>(j * k_pad_ + c)] = static_cast<double>(centers[c * d_ + j]);
+        });
     }
 
     // Labels of rows [begin, end); returns how many differ from those stored there.
@@ -111,6 +119,7 @@ private:
     std::vector<double> norms_;
     double max_norm2_ = 0.0;
     double margin_coef_;
+    int threads_;
     const T* centers_ = nullptr;
     CenterSupports supports_;  // nonzero coordinates of the sparse centers, for exact distances
     std::vector<std::vector<double>> scores_;  // one k-long buffer per thread

@@ -12,6 +12,7 @@
 
 #include "quickmeans/common.hpp"
 #include "quickmeans/csr.hpp"
+#include "quickmeans/parallel.hpp"
 
 namespace quickmeans {
 
@@ -20,26 +21,33 @@ public:
     // Centers with more nonzeros than d / kDenseShare use the dense exact distance.
     static constexpr index_t kDenseShare = 8;
 
+    // Each center's nonzero columns (up to d / kDenseShare), the centers scanned in parallel.
     template <class T>
-    void set(const T* centers, index_t k, index_t d) {
+    void set(const T* centers, index_t k, index_t d, int n_threads) {
         begin_.assign(static_cast<size_t>(k + 1), 0);
         sparse_.assign(static_cast<size_t>(k), 0);
-        columns_.clear();
+        per_center_.resize(static_cast<size_t>(k));
         const index_t limit = d / kDenseShare;
-        for (index_t c = 0; c < k; ++c) {
-            const size_t start = columns_.size();
+        parallel_for(k, n_threads, [&](index_t c) {
+            std::vector<index_t>& columns = per_center_[static_cast<size_t>(c)];
+            columns.clear();
             const T* center = centers + c * d;
             bool sparse = true;
             for (index_t j = 0; j < d; ++j) {
                 if (center[j] == T(0)) continue;
-                if (static_cast<index_t>(columns_.size() - start) == limit) {
+                if (static_cast<index_t>(columns.size()) == limit) {
                     sparse = false;
                     break;
                 }
-                columns_.push_back(j);
+                columns.push_back(j);
             }
-            if (!sparse) columns_.resize(start);
+            if (!sparse) columns.clear();
             sparse_[static_cast<size_t>(c)] = sparse;
+        });
+        columns_.clear();
+        for (index_t c = 0; c < k; ++c) {
+            const std::vector<index_t>& columns = per_center_[static_cast<size_t>(c)];
+            columns_.insert(columns_.end(), columns.begin(), columns.end());
             begin_[static_cast<size_t>(c + 1)] = static_cast<index_t>(columns_.size());
         }
     }
@@ -70,6 +78,7 @@ private:
     std::vector<index_t> columns_;  // each sparse center's nonzero columns, in order
     std::vector<index_t> begin_;    // center c's columns: [begin_[c], begin_[c + 1])
     std::vector<unsigned char> sparse_;
+    std::vector<std::vector<index_t>> per_center_;  // set()'s scans, one per center
 };
 
 }  // namespace quickmeans

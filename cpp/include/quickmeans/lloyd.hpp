@@ -106,7 +106,7 @@ FitSummary lloyd(const View& x, const double* sample_weight, T* centers, index_t
         }
         relocated = relocate_empty_clusters(x, sample_weight, centers, labels, k, sums.sums(), sums.weights(),
                                             threads);
-        average_centers(sums.sums(), sums.weights(), k, d, next.data());
+        average_centers(sums.sums(), sums.weights(), k, d, next.data(), threads);
         const double shift = squared_center_shift(centers, next.data(), k, d);
         std::copy(next.begin(), next.end(), centers);
         if (control.on_iteration) control.on_iteration(iter, inertia(x, sample_weight, centers, labels, threads));
