@@ -5,8 +5,8 @@
 #define QM_ROW_VECS 2
 #define QM_WIDE_FEATURES 32
 #define QM_WIDE_ROW_VECS 2
-#define QM_WIDE_CENTER_BLOCK 8
-#define QM_WIDE_FEW_CENTER_BLOCK 8
+#define QM_WIDE_CENTER_BLOCK 6
+#define QM_WIDE_FEW_CENTER_BLOCK 6
 #include "quickmeans/kernels/nearest_impl.hpp"
 #include "quickmeans/kernels/seeding_impl.hpp"
 #include "quickmeans/kernels/bounds_impl.hpp"
