@@ -332,11 +332,25 @@ void nearest_impl(const X* x, const index_t* listed, index_t m, index_t d, const
             best[v] = second[v] = third[v] = splat<V>(inf);
             index[v] = index2[v] = splat<I>(IndexLane(0));
         }
-        for (index_t j = 0; j < d; ++j)
-            for (int v = 0; v < R; ++v) {
-                const V xv = load<V>(scratch + j * G + v * L);
-                xnorm[v] += xv * xv;
-            }
+        {
+            // Two chains per row vector: a long row's norms are otherwise d FMAs in a row,
+            // each waiting for the last.
+            V odd[R];
+            for (int v = 0; v < R; ++v) odd[v] = splat<V>(T(0));
+            index_t j = 0;
+            for (; j + 2 <= d; j += 2)
+                for (int v = 0; v < R; ++v) {
+                    const V xv = load<V>(scratch + j * G + v * L), xw = load<V>(scratch + (j + 1) * G + v * L);
+                    xnorm[v] += xv * xv;
+                    odd[v] += xw * xw;
+                }
+            for (; j < d; ++j)
+                for (int v = 0; v < R; ++v) {
+                    const V xv = load<V>(scratch + j * G + v * L);
+                    xnorm[v] += xv * xv;
+                }
+            for (int v = 0; v < R; ++v) xnorm[v] += odd[v];
+        }
 
         for (index_t c = 0; c < k_pad; c += CB) {
             if (kWide && next) {
