@@ -109,7 +109,9 @@ static_assert(Lanes<float>::count * QM_ROW_VECS <= 32, "a screened group's bits 
 // twice to three times slower on 384 features, out of cache). P points against
 // B = L / P rows at a time: each (row, point) sum is a vector of partial sums over the
 // features; the L vectors are then summed across lanes together (one transpose_block and
-// L - 1 adds). A sum is still of every (x - p)^2 term, only in another order.
+// L - 1 adds). A sum is still of every (x - p)^2 term, only in another order: each term
+// goes through at most d / L + L additions, within the d + 2 of the screen's rounding
+// bound (seeding_pruned.hpp) for the d >= 3 L rows taken this way.
 template <int P>
 inline __attribute__((always_inline)) void screen_block_rowwise(const float* const (&row)[Lanes<float>::count / P],
                                                                 const float* const (&next)[Lanes<float>::count / P],
