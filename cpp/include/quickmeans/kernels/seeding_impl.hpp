@@ -66,6 +66,16 @@ inline std::uint32_t lanes_far(const Lanes<float>::V& a, const Lanes<float>::V& 
 #endif
 }
 
+// A group's screen bits from its G = L * R float sums (vector v holds rows v * L ...):
+// bit r set unless sum r is finite and above threshold r; no bit at or past `rows`.
+inline std::uint32_t near_bits(const Lanes<float>::V (&sums)[QM_ROW_VECS],
+                               const Lanes<float>::V (&thr)[QM_ROW_VECS], index_t rows) {
+    std::uint32_t far = 0;
+    for (int v = 0; v < QM_ROW_VECS; ++v) far |= lanes_far(sums[v], thr[v]) << (v * Lanes<float>::count);
+    const std::uint32_t valid = rows >= 32 ? ~std::uint32_t(0) : (std::uint32_t(1) << rows) - 1;
+    return ~far & valid;
+}
+
 // P points against one transposed group: bit r of near[q * stride] set unless the float
 // sum s of (x - p)^2 over features (row r, point q) has threshold[r] < s < inf; s itself in
 // sums[q * stride * G + r].
@@ -91,14 +101,9 @@ inline __attribute__((always_inline)) void screen_group(const float* scratch, in
             }
         }
     }
-    const std::uint32_t valid = rows >= 32 ? ~std::uint32_t(0) : (std::uint32_t(1) << rows) - 1;
     for (int q = 0; q < P; ++q) {
-        std::uint32_t far = 0;
-        for (int v = 0; v < R; ++v) {
-            far |= lanes_far(acc[q][v], thr[v]) << (v * L);
-            store(sums + q * stride * G + v * L, acc[q][v]);
-        }
-        near[q * stride] = ~far & valid;
+        for (int v = 0; v < R; ++v) store(sums + q * stride * G + v * L, acc[q][v]);
+        near[q * stride] = near_bits(acc[q], thr, rows);
     }
 }
 
@@ -226,12 +231,10 @@ inline void screen_f32(const float* x, const index_t* rows, index_t count, index
             if (t - p == 1)
                 screen_rows_rowwise<1>(x, listed, rows_here, count - first, d, points + p * d, p == 0,
                                        sums + p * stride + first, stride);
-            const std::uint32_t valid = rows_here >= 32 ? ~std::uint32_t(0) : (std::uint32_t(1) << rows_here) - 1;
             for (index_t q = 0; q < t; ++q) {
-                std::uint32_t far = 0;
-                for (int v = 0; v < R; ++v)
-                    far |= lanes_far(load<V>(sums + q * stride + first + v * L), thr[v]) << (v * L);
-                near[q * groups + g] = ~far & valid;
+                V group_sums[R];
+                for (int v = 0; v < R; ++v) group_sums[v] = load<V>(sums + q * stride + first + v * L);
+                near[q * groups + g] = near_bits(group_sums, thr, rows_here);
             }
             continue;
         }
