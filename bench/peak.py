@@ -75,21 +75,15 @@ def openblas_coretype() -> str | None:
     return None
 
 
-def _cpu_has_avx512() -> bool:
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            return any(line.startswith("flags") and " avx512f" in line for line in cpuinfo)
-    except OSError:
-        return False
-
-
 def best_gemm_peak(dtype: str, threads: int, target_seconds: float = 1.0, max_n: int = 4096,
                    repeats: int = 5) -> dict[str, Any]:
     """gemm_peak here, and with OpenBLAS's AVX-512 kernels in a child process where this
     process runs AVX2 ones on an AVX-512 CPU (see the module's docstring): the faster."""
+    from bench.machine import cpu_flags
+
     here = gemm_peak(dtype, target_seconds, max_n, repeats)
     coretype = openblas_coretype()
-    if coretype is None or coretype.upper() in _AVX512_CORETYPES or not _cpu_has_avx512():
+    if coretype is None or coretype.upper() in _AVX512_CORETYPES or "avx512f" not in cpu_flags():
         return here
     call = f"gemm_peak({dtype!r}, {target_seconds!r}, {max_n!r}, {repeats!r})"
     code = ("import json; from threadpoolctl import threadpool_limits; "
