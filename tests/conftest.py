@@ -26,6 +26,20 @@ if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
+def for_each_simd_level(run) -> None:
+    """run(level) with each SIMD level the engine was built for set in turn; the original
+    level is set again afterwards, also when run fails."""
+    from quickmeans import _core
+
+    original = _core.simd_level()
+    try:
+        for level in _core.simd_levels():
+            _core.set_simd_level(level)
+            run(level)
+    finally:
+        _core.set_simd_level(original)
+
+
 def make_blobs(n: int, d: int, centers: int, *, seed: int = 0, spread: float = 1.0,
                box: float = 10.0, dtype: type = np.float64) -> np.ndarray:
     """Gaussian blobs around `centers` random points in [-box, box]^d."""

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import quickmeans
-from conftest import make_blobs
+from conftest import for_each_simd_level, make_blobs
 from quickmeans import reference as ref
 
 ALGORITHMS = ["lloyd", "elkan", "hamerly", "auto"]
@@ -369,15 +369,11 @@ def test_two_center_labels_are_exact_at_every_scale_and_simd_level(scale, d) -> 
 
 
 def _at_every_simd_level(run):
-    from quickmeans import _core
-
-    original = _core.simd_level()
-    try:
-        for level in _core.simd_levels():
-            _core.set_simd_level(level)
-            yield level, run()
-    finally:
-        _core.set_simd_level(original)
+    """(level, run()) for every SIMD level, the original level set again before they are
+    checked."""
+    results = []
+    for_each_simd_level(lambda level: results.append((level, run())))
+    return results
 
 
 def test_float64_rows_that_float_scores_cannot_rank_are_still_exact() -> None:

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import quickmeans
+from conftest import for_each_simd_level
 from quickmeans import reference as ref
 
 DTYPES = [np.float64, np.float32]
@@ -93,18 +94,6 @@ def test_wide_rows_give_the_reference_seeds(dtype) -> None:
     assert_seeds_equal_reference(X, 12, None, 0)
 
 
-def at_every_simd_level(run):
-    from quickmeans import _core
-
-    original = _core.simd_level()
-    try:
-        for level in _core.simd_levels():
-            _core.set_simd_level(level)
-            run(level)
-    finally:
-        _core.set_simd_level(original)
-
-
 @pytest.mark.parametrize("d", [50, 64, 389])
 def test_long_float32_rows_screened_row_major_give_the_reference_seeds(d) -> None:
     # From 3 vectors of features on (12, 24 or 48 by SIMD level), float32 rows are screened
@@ -126,7 +115,7 @@ def test_long_float32_rows_screened_row_major_give_the_reference_seeds(d) -> Non
         for trials in range(1, 10):
             assert_seeds_equal_reference(separated, 30, w if trials % 2 else None, trials, trials)
 
-    at_every_simd_level(run)
+    for_each_simd_level(run)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
