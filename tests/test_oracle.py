@@ -329,6 +329,47 @@ def test_near_ties_are_settled_exactly_in_float32() -> None:
     assert model.n_iter_ == 1
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+# Wide rows with many and with few centers, narrow rows, features past the last multiple of
+# 4, and centers past the last full tile of the exact kernel at every width.
+@pytest.mark.parametrize(("d", "k"), [(70, 29), (131, 61), (33, 30), (19, 9), (66, 13)])
+@pytest.mark.filterwarnings("ignore:Number of distinct clusters")  # the tied rows repeat
+def test_rows_no_kernel_can_rank_get_their_exact_nearest_center(dtype, d, k) -> None:
+    # Centers s e_i: a row x is at squared distance s^2 - 2 s x_i + |x|^2 from center i, so
+    # with |x_i| < 5e-4 every center lies within the float scores' rounding bound (~1e-5 s^2
+    # and more) and the float kernel can rank none of them: each row is settled by exact
+    # distances to all k centers. Its nearest center is the one of largest x_i, by a gap
+    # (x_i are a permutation of steps of 5e-4 / k) far above double rounding. Rows of small
+    # integers tie exactly, also for double scores, and the lower index wins.
+    rng = np.random.RandomState(d + k)
+    s = 100.0
+    centers = np.zeros((k, d))
+    centers[np.arange(k), np.arange(k)] = s
+    near = rng.uniform(-5e-4, 5e-4, size=(300, d))
+    for row in near:
+        row[:k] = (rng.permutation(k) - k / 2) * (5e-4 / k)
+    ties = np.zeros((40, d))
+    for row in ties:
+        row[rng.choice(k, size=rng.randint(1, 4), replace=False)] = 1.0
+        row[k:] = rng.randint(-1, 2, size=d - k)
+    X = np.vstack([near, ties, np.zeros((1, d))]).astype(dtype)
+    centers = centers.astype(dtype)
+    expected = ref.nearest_centers(X, centers)
+    np.testing.assert_array_equal(expected, np.argmax(X[:, :k], axis=1))
+
+    def run(level: str) -> None:
+        labels, nonfinite = _core.predict(X, centers, 2)
+        np.testing.assert_array_equal(labels, expected, err_msg=level)
+        assert nonfinite == 0
+        # A fit's first step sees the same rows; its closing labels are those of its centers.
+        model = quickmeans.KMeans(k, init=centers, n_init=1, max_iter=1).fit(X)
+        np.testing.assert_array_equal(model.labels_, ref.nearest_centers(X, model.cluster_centers_),
+                                      err_msg=level)
+
+    from quickmeans import _core
+    for_each_simd_level(run)
+
+
 @pytest.mark.parametrize("scale", [1e-20, 1.0, 1e15])
 @pytest.mark.parametrize("d", [1, 7, 16, 19])
 def test_two_center_labels_are_exact_at_every_scale_and_simd_level(scale, d) -> None:

@@ -77,6 +77,7 @@ public:
         // may round to +inf: then all are settled exactly
         max_norm2_ = static_cast<T>(pack_centers(centers_m2_.data(), norms_.data()));
         if (kCanNarrow) set_narrowed_centers();
+        pack_exact_tiles();
     }
 
     // Labels of rows [begin, end) of x; returns how many differ from the labels
@@ -268,17 +269,16 @@ private:
         return std::min(a, b);
     }
 
-    label_t exact_nearest(const T* xi) const {
-        double best = std::numeric_limits<double>::infinity();
-        index_t nearest = 0;
+    label_t exact_nearest(const T* xi) const { return kernels_.nearest_exactly(xi, d_, exact_tiles_.data(), k_); }
+
+    // The centers as they are, in the tiles nearest_exactly reads.
+    void pack_exact_tiles() {
+        const index_t b = kernels_.exact_block;
+        exact_tiles_.assign(static_cast<size_t>((k_ + b - 1) / b * b * d_), T(0));
         for (index_t c = 0; c < k_; ++c) {
-            const double dist = squared_distance(xi, centers_ + c * d_, d_);
-            if (dist < best) {
-                best = dist;
-                nearest = c;
-            }
+            T* packed = exact_tiles_.data() + (c / b) * b * d_ + c % b;
+            for (index_t j = 0; j < d_; ++j) packed[j * b] = centers_[c * d_ + j];
         }
-        return static_cast<label_t>(nearest);
     }
 
     index_t k_, d_;
@@ -295,6 +295,7 @@ private:
     T max_norm2_ = 0;
     bool can_narrow_ = false, narrowed_ = false;
     std::vector<float> centers_m2_narrow_, norms_narrow_;
+    std::vector<T> exact_tiles_;  // for the rows no kernel could rank
     float margin_coef_narrow_ = 0, max_norm2_narrow_ = 0;
     std::vector<Scratch> scratch_;
 };

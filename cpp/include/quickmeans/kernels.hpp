@@ -64,6 +64,13 @@ struct Kernels {
                         T* bounds_sq);
     void (*add_rows_two)(const T* x, index_t m, index_t d, const label_t* labels, double* sums,
                          double* counts);
+
+    // The center of least squared_distance (distance.hpp) to row x, bit for bit, the lowest
+    // index on ties (kernels/exact_nearest_impl.hpp): the k centers in tiles of exact_block,
+    // each feature-major (tiles[(c / B) * B * d + j * B + c % B], B = exact_block), the last
+    // zero-padded.
+    label_t (*nearest_exactly)(const T* x, index_t d, const T* tiles, index_t k);
+    index_t exact_block;
 };
 
 struct KernelSet {

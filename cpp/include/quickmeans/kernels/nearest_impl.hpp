@@ -609,6 +609,7 @@ void root_bounds(const T* __restrict bounds_sq, index_t m, double* __restrict up
 }  // namespace QM_KERNEL_NS
 }  // namespace quickmeans
 
+#include "quickmeans/kernels/exact_nearest_impl.hpp"
 #include "quickmeans/kernels/two_centers_impl.hpp"
 
 namespace quickmeans {
@@ -621,14 +622,16 @@ inline Kernels<float> kernels_f32() {
                           &center_block, &point_distances<float>, distance_rows(), &add_rows<float>,
                           &sparse_dots<float, std::int32_t>, &sparse_dots<float, std::int64_t>,
                           static_cast<index_t>(Lanes<double>::count), &gather_rows<float>,
-                          &root_bounds<float>, &nearest_two<float>, &add_rows_two<float>};
+                          &root_bounds<float>, &nearest_two<float>, &add_rows_two<float>,
+                          &nearest_exactly<float>, exact_block()};
 }
 inline Kernels<double> kernels_f64() {
     return Kernels<double>{&nearest<double>, static_cast<index_t>(Lanes<double>::count) * QM_ROW_VECS,
                            &center_block, &point_distances<double>, distance_rows(), &add_rows<double>,
                            &sparse_dots<double, std::int32_t>, &sparse_dots<double, std::int64_t>,
                            static_cast<index_t>(Lanes<double>::count), &gather_rows<double>,
-                           &root_bounds<double>, &nearest_two<double>, &add_rows_two<double>};
+                           &root_bounds<double>, &nearest_two<double>, &add_rows_two<double>,
+                           &nearest_exactly<double>, exact_block()};
 }
 
 }  // namespace QM_KERNEL_NS
