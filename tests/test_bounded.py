@@ -1,8 +1,9 @@
-"""The bound-based algorithms (Elkan, Hamerly) against Lloyd's run and the NumPy reference
-over long fits: their cluster sums are carried from iteration to iteration by the samples
-that moved (moving_sums.hpp), recomputed exactly once n moves have been carried, after an
-empty cluster was relocated, when a cluster's weight nears zero, and before the centers are
-returned.
+"""Carried cluster sums over long fits: the bound-based algorithms (Elkan, Hamerly) against
+Lloyd's run, and Lloyd against the NumPy reference. Their cluster sums are carried from
+iteration to iteration by the samples that moved (moving_sums.hpp), recomputed exactly once
+n moves have been carried, after an empty cluster was relocated, when a cluster's weight
+nears zero, and before the centers are returned (Lloyd's also on the first pass, on the
+last one max_iter allows, and after a step that moved an eighth of the samples).
 Each case here crosses one of those paths.
 """
 
@@ -27,10 +28,56 @@ def assert_same_as_lloyd(X, init, algorithm, weights=None, tol=0.0, max_iter=300
     got = fit(X, init, algorithm, weights, tol, max_iter)
     np.testing.assert_array_equal(got[1], expected[1])
     assert got[3] == expected[3]
-    rtol = 1e-12 if X.dtype == np.float64 else 1e-6
-    np.testing.assert_allclose(got[0], expected[0], rtol=rtol, atol=rtol)
-    assert got[2] == pytest.approx(expected[2], rel=rtol)
+    # Both take the returned centers from sums of every sample in the same order.
+    np.testing.assert_array_equal(got[0], expected[0])
+    assert got[2] == expected[2]
     return expected
+
+
+def assert_lloyd_is_reference(X, init, weights=None, tol=0.0, max_iter=300) -> int:
+    """Lloyd with carried sums gives the reference's labels and n_iter, its centers to
+    rounding; returns n_iter."""
+    centers, labels, inertia, n_iter = fit(X, init, "lloyd", weights, tol, max_iter)
+    expected = ref.lloyd(X, init, sample_weight=weights, tol=tol, max_iter=max_iter)
+    np.testing.assert_array_equal(labels, expected[1])
+    assert n_iter == expected[3]
+    rtol = 1e-12 if X.dtype == np.float64 else 1e-6
+    np.testing.assert_allclose(centers, expected[0], rtol=rtol, atol=rtol)
+    assert inertia == pytest.approx(expected[2], rel=rtol)
+    return n_iter
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_lloyd_carrying_its_sums_is_the_reference(dtype, threads) -> None:
+    # Dozens of steps, most moving a few samples: Lloyd's sums are carried across them.
+    X = make_blobs(4000, 5, 6, seed=8, spread=3.0, dtype=dtype)
+    init = X[np.random.RandomState(0).choice(len(X), 40, replace=False)].copy()
+    assert assert_lloyd_is_reference(X, init) > 20
+    for max_iter in (7, 19):  # the last step max_iter allows sums all samples
+        assert assert_lloyd_is_reference(X, init, max_iter=max_iter) == max_iter
+    one, two = fit(X, init, "lloyd", threads=1), fit(X, init, "lloyd", threads=threads)
+    for a, b in zip(one, two):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_lloyd_weights_with_zeros_and_relocations_are_the_reference() -> None:
+    # Weightless samples move without moving any weight; clusters empty out and are relocated.
+    rng = np.random.RandomState(4)
+    X = make_blobs(2500, 3, 8, seed=4, spread=2.0)
+    weights = rng.uniform(0.5, 2.0, len(X))
+    weights[rng.rand(len(X)) < 0.3] = 0.0
+    init = X[rng.choice(len(X), 30, replace=False)].copy()
+    assert_lloyd_is_reference(X, init, weights)
+    for seed in range(12):
+        rng = np.random.RandomState(seed)
+        base = rng.randint(0, 6, size=(60, 2)).astype(np.float64)
+        X = np.repeat(base, rng.randint(1, 6, size=len(base)), axis=0) + rng.normal(0, 0.01, (1, 2))
+        X = np.concatenate([X, make_blobs(400, 2, 3, seed=seed, spread=1.5)])
+        init = np.concatenate([X[rng.choice(len(X), 20)], rng.uniform(-15, 15, (10, 2))])
+        assert_lloyd_is_reference(X, init, max_iter=60)
+        weights = rng.randint(0, 3, len(X)).astype(np.float64)
+        assert_lloyd_is_reference(X, init, weights, max_iter=60)
 
 
 @pytest.mark.parametrize("algorithm", BOUNDED)
@@ -48,7 +95,7 @@ def test_long_overlapping_run_equals_lloyd_and_reference(algorithm, dtype) -> No
         assert expected[3] == n_iter
 
 
-@pytest.mark.parametrize("algorithm", BOUNDED)
+@pytest.mark.parametrize("algorithm", BOUNDED + ["lloyd"])
 def test_tol_stop_between_refreshes_returns_exact_centers(algorithm) -> None:
     # Stopping by tol with carried (not exact) sums: the centers must be the
     # means of the final labels, as Lloyd's are, bit for bit in float64 here.

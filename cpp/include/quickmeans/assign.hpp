@@ -26,6 +26,7 @@
 #include "quickmeans/common.hpp"
 #include "quickmeans/distance.hpp"
 #include "quickmeans/kernels.hpp"
+#include "quickmeans/moving_sums.hpp"
 #include "quickmeans/parallel.hpp"
 
 namespace quickmeans {
@@ -84,9 +85,9 @@ public:
     // already stored there. `slot` picks the scratch buffers (one per thread). Unless null,
     // bounds_sq[2i] and [2i + 1] receive, as float, an upper bound of row i's squared
     // distance to its center and a lower bound of that to every other center (0 for the
-    // rare row settled exactly).
+    // rare row settled exactly), and `moves` each row whose label changed, with its old one.
     index_t assign(const DenseView<T>& x, index_t begin, index_t end, label_t* labels, int slot,
-                   float* bounds_sq = nullptr) {
+                   float* bounds_sq = nullptr, Moves* moves = nullptr) {
         Scratch& s = scratch_[static_cast<size_t>(slot)];
         index_t changed = 0;
         for (index_t b = begin; b < end; b += block_rows()) {
@@ -99,6 +100,10 @@ public:
                     s.labels[static_cast<size_t>(r)] = settled_label(x.row(b + r), r, s);
             const label_t* found = s.labels.data();
             label_t* out = labels + b;
+            if (moves) {
+                for (index_t r = 0; r < m; ++r)
+                    if (out[r] != found[r]) moves->add(b + r, out[r]);
+            }
             for (index_t r = 0; r < m; ++r) {
                 changed += out[r] != found[r];
                 out[r] = found[r];

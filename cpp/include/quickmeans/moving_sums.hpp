@@ -53,12 +53,23 @@ public:
     template <class T>
     void add_slot(index_t s, const DenseView<T>& x, const double* sample_weight, const label_t* labels, bool exact) {
         slot_sums_.clear_slot(s);
-        if (exact) {
-            slot_sums_.add_rows(s, x, sample_weight, labels, slot_sums_.slots().begin(s), slot_sums_.slots().end(s));
-        } else {
-            const Moves& m = moves_[static_cast<size_t>(s)];
-            slot_sums_.add_moves(s, x, sample_weight, labels, m.rows, m.from);
-        }
+        if (exact) add_rows(s, x, sample_weight, labels, slots().begin(s), slots().end(s));
+        else add_moves(s, x, sample_weight, labels);
+    }
+
+    // The same in pieces, for a pass that sums each block of rows while it is in cache:
+    // clear_slot(s), then add_rows for every block of slot s (exact iterations) or
+    // add_moves once the slot's moves are recorded.
+    void clear_slot(index_t s) { slot_sums_.clear_slot(s); }
+    template <class T>
+    void add_rows(index_t s, const DenseView<T>& x, const double* sample_weight, const label_t* labels,
+                  index_t begin, index_t end) {
+        slot_sums_.add_rows(s, x, sample_weight, labels, begin, end);
+    }
+    template <class T>
+    void add_moves(index_t s, const DenseView<T>& x, const double* sample_weight, const label_t* labels) {
+        const Moves& m = moves_[static_cast<size_t>(s)];
+        slot_sums_.add_moves(s, x, sample_weight, labels, m.rows, m.from);
     }
 
     // After the pass: the slots' totals in slot order (so the same for any thread count),
