@@ -31,16 +31,8 @@ FitSummary iterate_with_bounds(Bounds& bounds, const DenseView<T>& x, const doub
     const RangeSplit& slots = sums.slots();
     std::vector<T> next(static_cast<size_t>(k * d));
 
-    // Relocates empty clusters and averages: the next centers, and their squared shift.
-    bool relocated = false;
-    auto next_centers = [&]() {
-        if (!sums.is_exact() && sums.near_empty()) sums.recompute(x, sample_weight, labels, threads);
-        relocated = relocate_empty_clusters(x, sample_weight, centers, labels, k, sums.sums(), sums.weights(),
-                                            threads);
-        if (relocated) sums.mark_stale();
-        average_centers(sums.sums(), sums.weights(), k, d, next.data(), threads);
-        return squared_center_shift(centers, next.data(), k, d);
-    };
+    // The next centers, and their squared shift.
+    auto next_centers = [&]() { return sums.next_centers(x, sample_weight, centers, labels, next.data(), threads); };
 
     bool strict = false;
     int iter = 0;
@@ -60,9 +52,9 @@ FitSummary iterate_with_bounds(Bounds& bounds, const DenseView<T>& x, const doub
         // A step that moved only weightless samples leaves Lloyd's centers exactly where they
         // were (shift 0), whereas carried and exact sums may differ by rounding.
         const double shift = next_centers();
-        const bool unmoved = iter > 0 && !relocated && !sums.moved_weight(sample_weight);
+        const bool unmoved = iter > 0 && !sums.relocated() && !sums.moved_weight(sample_weight);
         const bool stop = changed == 0 || shift <= tol || (unmoved && tol >= 0) || iter + 1 == max_iter;
-        if (stop && !sums.is_exact() && !relocated) {  // the returned centers come from exact sums
+        if (stop && !sums.is_exact() && !sums.relocated()) {  // the returned centers come from exact sums
             sums.recompute(x, sample_weight, labels, threads);
             next_centers();
         }
@@ -76,7 +68,7 @@ FitSummary iterate_with_bounds(Bounds& bounds, const DenseView<T>& x, const doub
         }
         if (stop) break;
     }
-    if (!strict || relocated) {  // as in lloyd(): labels must match the returned centers
+    if (!strict || sums.relocated()) {  // as in lloyd(): labels must match the returned centers
         parallel_for(slots.parts, threads, [&](index_t s) {
             bounds.assign_rows(slots.begin(s), slots.end(s), labels, sums.moves(s));
         });

@@ -96,16 +96,8 @@ FitSummary lloyd_dense(const DenseView<T>& x, const double* sample_weight, T* ce
     std::vector<float> bounds_sq(keep_bounds ? static_cast<size_t>(2 * x.n) : 0);
     std::vector<T> assigned(keep_bounds ? static_cast<size_t>(k * d) : 0);  // the centers they hold for
 
-    // Relocates empty clusters and averages: the next centers, and their squared shift.
-    bool relocated = false;
-    auto next_centers = [&]() {
-        if (!sums.is_exact() && sums.near_empty()) sums.recompute(x, sample_weight, labels, threads);
-        relocated = relocate_empty_clusters(x, sample_weight, centers, labels, k, sums.sums(), sums.weights(),
-                                            threads);
-        if (relocated) sums.mark_stale();
-        average_centers(sums.sums(), sums.weights(), k, d, next.data(), threads);
-        return squared_center_shift(centers, next.data(), k, d);
-    };
+    // The next centers, and their squared shift.
+    auto next_centers = [&]() { return sums.next_centers(x, sample_weight, centers, labels, next.data(), threads); };
 
     bool strict = false;
     int iter = 0;
@@ -148,9 +140,9 @@ FitSummary lloyd_dense(const DenseView<T>& x, const double* sample_weight, T* ce
         // A step that moved only weightless samples leaves the summed centers exactly where
         // they were (shift 0), whereas carried and exact sums may differ by rounding.
         const bool moved_weight = sample_weight ? sums.moved_weight(sample_weight) : changed > 0;
-        const bool unmoved = iter > 0 && !relocated && !moved_weight;
+        const bool unmoved = iter > 0 && !sums.relocated() && !moved_weight;
         const bool stop = changed == 0 || shift <= tol || (unmoved && tol >= 0) || iter + 1 == max_iter;
-        if (stop && !sums.is_exact() && !relocated) {  // the returned centers come from exact sums
+        if (stop && !sums.is_exact() && !sums.relocated()) {  // the returned centers come from exact sums
             sums.recompute(x, sample_weight, labels, threads);
             next_centers();
         }
@@ -162,7 +154,7 @@ FitSummary lloyd_dense(const DenseView<T>& x, const double* sample_weight, T* ce
         }
         if (stop) break;
     }
-    if (!strict || relocated) {
+    if (!strict || sums.relocated()) {
         if (keep_bounds && max_iter > 0) relabel_with_bounds(x, assigned.data(), centers, k, bounds_sq.data(), labels, threads);
         else assign_labels(x, centers, k, labels, threads);
     }

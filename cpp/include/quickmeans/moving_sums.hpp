@@ -105,6 +105,20 @@ public:
         return false;
     }
 
+    // After a pass: the next centers into `next` (k x d), empty clusters relocated (their
+    // emptiness judged on exact sums, summing all rows again if need be); returns their
+    // squared shift from `centers`. relocated() tells whether a cluster was moved.
+    template <class T>
+    double next_centers(const DenseView<T>& x, const double* sample_weight, const T* centers,
+                        const label_t* labels, T* next, int n_threads) {
+        if (!exact_now_ && near_empty()) recompute(x, sample_weight, labels, n_threads);
+        relocated_ = relocate_empty_clusters(x, sample_weight, centers, labels, k_, sums(), weights(), n_threads);
+        if (relocated_) mark_stale();
+        average_centers(sums(), weights(), k_, d_, next, n_threads);
+        return squared_center_shift(centers, next, k_, d_);
+    }
+    bool relocated() const { return relocated_; }
+
     bool is_exact() const { return exact_now_; }
     // A relocation moved rows' weight to other clusters than their labels say.
     void mark_stale() {
@@ -139,6 +153,7 @@ private:
     std::vector<double> sums_, weights_;
     bool stale_ = true;
     bool exact_now_ = false;
+    bool relocated_ = false;
 };
 
 }  // namespace quickmeans
