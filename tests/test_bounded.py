@@ -13,13 +13,19 @@ import numpy as np
 import pytest
 
 from conftest import make_blobs
-from quickmeans import _core
+from quickmeans import _core, _engine
 from quickmeans import reference as ref
+from quickmeans._validation import check_data
 
 BOUNDED = ["elkan", "hamerly"]
 
 
-def fit(X, init, algorithm, weights=None, tol=0.0, max_iter=300, threads=1):
+def fit(X, init, algorithm, weights=None, tol=0.0, max_iter=300, threads=1, sparse=False):
+    if sparse:  # the same rows as CSR (sparse Lloyd carries its sums in a pass of its own)
+        from scipy import sparse as sp
+
+        data = check_data(sp.csr_matrix(X), estimator="KMeans", n_threads=threads, finite=True)
+        return _engine.fit(data, weights, init.copy(), algorithm, max_iter, tol, threads, None)
     return _core.fit(X, weights, init, algorithm, max_iter, tol, threads)
 
 
@@ -34,10 +40,10 @@ def assert_same_as_lloyd(X, init, algorithm, weights=None, tol=0.0, max_iter=300
     return expected
 
 
-def assert_lloyd_is_reference(X, init, weights=None, tol=0.0, max_iter=300) -> int:
+def assert_lloyd_is_reference(X, init, weights=None, tol=0.0, max_iter=300, sparse=False) -> int:
     """Lloyd with carried sums gives the reference's labels and n_iter, its centers to
     rounding; returns n_iter."""
-    centers, labels, inertia, n_iter = fit(X, init, "lloyd", weights, tol, max_iter)
+    centers, labels, inertia, n_iter = fit(X, init, "lloyd", weights, tol, max_iter, sparse=sparse)
     expected = ref.lloyd(X, init, sample_weight=weights, tol=tol, max_iter=max_iter)
     np.testing.assert_array_equal(labels, expected[1])
     assert n_iter == expected[3]
@@ -49,35 +55,42 @@ def assert_lloyd_is_reference(X, init, weights=None, tol=0.0, max_iter=300) -> i
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("threads", [1, 2])
-def test_lloyd_carrying_its_sums_is_the_reference(dtype, threads) -> None:
-    # Dozens of steps, most moving a few samples: Lloyd's sums are carried across them.
+@pytest.mark.parametrize("sparse", [False, True])
+def test_lloyd_carrying_its_sums_is_the_reference(dtype, threads, sparse) -> None:
+    # Dozens of steps, most moving a few samples: Lloyd's sums are carried across them. As
+    # CSR, a third of the values are zeros (not stored).
     X = make_blobs(4000, 5, 6, seed=8, spread=3.0, dtype=dtype)
+    if sparse:
+        X[np.random.RandomState(1).rand(*X.shape) < 0.3] = 0
     init = X[np.random.RandomState(0).choice(len(X), 40, replace=False)].copy()
-    assert assert_lloyd_is_reference(X, init) > 20
+    assert assert_lloyd_is_reference(X, init, sparse=sparse) > 20
     for max_iter in (7, 19):  # the last step max_iter allows sums all samples
-        assert assert_lloyd_is_reference(X, init, max_iter=max_iter) == max_iter
-    one, two = fit(X, init, "lloyd", threads=1), fit(X, init, "lloyd", threads=threads)
+        assert assert_lloyd_is_reference(X, init, max_iter=max_iter, sparse=sparse) == max_iter
+    one = fit(X, init, "lloyd", threads=1, sparse=sparse)
+    two = fit(X, init, "lloyd", threads=threads, sparse=sparse)
     for a, b in zip(one, two):
         np.testing.assert_array_equal(a, b)
 
 
-def test_lloyd_weights_with_zeros_and_relocations_are_the_reference() -> None:
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.filterwarnings("ignore:Number of distinct clusters")  # repeated rows
+def test_lloyd_weights_with_zeros_and_relocations_are_the_reference(sparse) -> None:
     # Weightless samples move without moving any weight; clusters empty out and are relocated.
     rng = np.random.RandomState(4)
     X = make_blobs(2500, 3, 8, seed=4, spread=2.0)
     weights = rng.uniform(0.5, 2.0, len(X))
     weights[rng.rand(len(X)) < 0.3] = 0.0
     init = X[rng.choice(len(X), 30, replace=False)].copy()
-    assert_lloyd_is_reference(X, init, weights)
+    assert_lloyd_is_reference(X, init, weights, sparse=sparse)
     for seed in range(12):
         rng = np.random.RandomState(seed)
         base = rng.randint(0, 6, size=(60, 2)).astype(np.float64)
         X = np.repeat(base, rng.randint(1, 6, size=len(base)), axis=0) + rng.normal(0, 0.01, (1, 2))
         X = np.concatenate([X, make_blobs(400, 2, 3, seed=seed, spread=1.5)])
         init = np.concatenate([X[rng.choice(len(X), 20)], rng.uniform(-15, 15, (10, 2))])
-        assert_lloyd_is_reference(X, init, max_iter=60)
+        assert_lloyd_is_reference(X, init, max_iter=60, sparse=sparse)
         weights = rng.randint(0, 3, len(X)).astype(np.float64)
-        assert_lloyd_is_reference(X, init, weights, max_iter=60)
+        assert_lloyd_is_reference(X, init, weights, max_iter=60, sparse=sparse)
 
 
 @pytest.mark.parametrize("algorithm", BOUNDED)
@@ -95,14 +108,15 @@ def test_long_overlapping_run_equals_lloyd_and_reference(algorithm, dtype) -> No
         assert expected[3] == n_iter
 
 
-@pytest.mark.parametrize("algorithm", BOUNDED + ["lloyd"])
-def test_tol_stop_between_refreshes_returns_exact_centers(algorithm) -> None:
+@pytest.mark.parametrize(("algorithm", "sparse"),
+                         [(a, False) for a in BOUNDED + ["lloyd"]] + [("lloyd", True)])
+def test_tol_stop_between_refreshes_returns_exact_centers(algorithm, sparse) -> None:
     # Stopping by tol with carried (not exact) sums: the centers must be the
     # means of the final labels, as Lloyd's are, bit for bit in float64 here.
     X = make_blobs(3000, 4, 5, seed=2, spread=2.5)
     init = X[:25].copy()
     for tol in (1e-3, 1e-5, 1e-7):
-        centers, labels, _, _ = fit(X, init, algorithm, tol=tol)
+        centers, labels, _, _ = fit(X, init, algorithm, tol=tol, sparse=sparse)
         expected = fit(X, init, "lloyd", tol=tol)
         np.testing.assert_array_equal(labels, expected[1])
         means = np.array([X[labels == c].mean(axis=0) for c in range(25)])

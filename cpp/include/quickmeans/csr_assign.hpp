@@ -63,13 +63,18 @@ public:
         });
     }
 
-    // Labels of rows [begin, end); returns how many differ from those stored there.
-    index_t assign(const CsrView<T, I>& x, index_t begin, index_t end, label_t* labels, int slot) {
+    // Labels of rows [begin, end); returns how many differ from those stored there, and
+    // records each in `moves` (with its old label) unless null.
+    index_t assign(const CsrView<T, I>& x, index_t begin, index_t end, label_t* labels, int slot,
+                   Moves* moves = nullptr) {
         double* scores = scores_[static_cast<size_t>(slot)].data();
         index_t changed = 0;
         for (index_t i = begin; i < end; ++i) {
             const label_t label = nearest(x, i, scores);
-            changed += labels[i] != label;
+            if (labels[i] != label) {
+                ++changed;
+                if (moves) moves->add(i, labels[i]);
+            }
             labels[i] = label;
         }
         return changed;

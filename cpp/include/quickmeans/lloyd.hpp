@@ -72,27 +72,64 @@ double assign_and_total(const View& x, const double* sample_weight, const T* cen
     return inertia(x, sample_weight, centers, labels, n_threads);
 }
 
-// Dense Lloyd: every row is scored every iteration, but the cluster sums are carried from
-// one iteration to the next by the rows that moved (moving_sums.hpp) once few move: summing
-// all of X cost a twentieth of a long-row iteration (100k x 256 float, k=256). All rows are
-// summed on the first pass, the last one max_iter allows, after a step that moved many,
-// whenever n moves have been carried, and again before a stop on tol or on strict
-// convergence, so the centers returned are those of summing every row, and the rules for
-// stopping are Lloyd's.
+// One assignment pass of Lloyd on dense rows: every row scored (its bounds kept in bounds_sq
+// unless null, its move recorded when `record`), and the sums updated: with all rows,
+// summed per slot right after they are scored (in cache), or else with each slot's moves.
+// Returns how many labels changed.
 template <class T>
-FitSummary lloyd_dense(const DenseView<T>& x, const double* sample_weight, T* centers, index_t k, label_t* labels,
-                       int max_iter, double tol, const RunControl& control) {
+index_t lloyd_pass(const DenseView<T>& x, const double* sample_weight, NearestCenter<T>& nearest, MovingSums& sums,
+                   label_t* labels, bool exact, bool record, float* bounds_sq, int threads) {
+    const RangeSplit& slots = sums.slots();
+    std::vector<index_t> changed(static_cast<size_t>(slots.parts), 0);
+    parallel_for(slots.parts, threads, [&](index_t s) {
+        const int tid = thread_id();
+        Moves& moves = sums.moves(s);
+        moves.clear();
+        sums.clear_slot(s);
+        const index_t step = nearest.block_rows() * 4;
+        for (index_t b = slots.begin(s); b < slots.end(s); b += step) {
+            const index_t e = std::min(b + step, slots.end(s));
+            changed[static_cast<size_t>(s)] += nearest.assign(x, b, e, labels, tid, bounds_sq, record ? &moves : nullptr);
+            if (exact) sums.add_rows(s, x, sample_weight, labels, b, e);
+        }
+        if (!exact) sums.add_moves(s, x, sample_weight, labels);
+    });
+    sums.update(exact, threads);
+    index_t total = 0;
+    for (index_t c : changed) total += c;
+    return total;
+}
+
+// Lists of moves MovingSums keeps for lloyd_pass: one per slot.
+template <class T>
+index_t move_lists(const DenseView<T>&) {
+    return 0;
+}
+
+// Runs Lloyd from `centers` (k x d, overwritten by the result); writes labels.
+// View: DenseView<T> or CsrView<T, I> (with csr_lloyd.hpp, which has its lloyd_pass).
+// Every row is scored every iteration, but the cluster sums are carried from one iteration
+// to the next by the rows that moved (moving_sums.hpp) once few move: summing all of X cost
+// a twentieth of a long-row iteration (100k x 256 float, k=256), and sparse rows' sums,
+// k x d for text, more. All rows are summed on the first pass, the last one max_iter
+// allows, after a step that moved many, whenever n moves have been carried, and again
+// before a stop on tol or on strict convergence, so the centers returned are those of
+// summing every row, and the rules for stopping are Lloyd's.
+template <class View, class T>
+FitSummary lloyd(const View& x, const double* sample_weight, T* centers, index_t k, label_t* labels,
+                 int max_iter, double tol, const RunControl& control) {
+    constexpr bool kDense = std::is_same<View, DenseView<T>>::value;
     const index_t d = x.d;
     const int threads = control.n_threads;
-    NearestCenter<T> nearest(k, d, threads);
-    MovingSums sums(x.n, k, d);
-    const RangeSplit& slots = sums.slots();
+    typename NearestFor<View>::type nearest(k, d, threads);
+    MovingSums sums(x.n, k, d, move_lists(x));
     std::vector<T> next(static_cast<size_t>(k * d));
     std::fill(labels, labels + x.n, label_t(-1));
-    // Where a row's scan is long, each assignment also keeps the rows' bounds (8 bytes a row,
-    // at most 1/16 of a float row at d >= 32), so that the closing relabelling rescans only
-    // the rows whose label the last step's center moves could change (relabel.hpp).
-    const bool keep_bounds = d >= 32 && k * d >= 2048;
+    // Where a dense row's scan is long, each assignment also keeps the rows' bounds (8 bytes
+    // a row, at most 1/16 of a float row at d >= 32), so that the closing relabelling
+    // rescans only the rows whose label the last step's center moves could change
+    // (relabel.hpp).
+    const bool keep_bounds = kDense && d >= 32 && k * d >= 2048;
     std::vector<float> bounds_sq(keep_bounds ? static_cast<size_t>(2 * x.n) : 0);
     std::vector<T> assigned(keep_bounds ? static_cast<size_t>(k * d) : 0);  // the centers they hold for
 
@@ -102,7 +139,6 @@ FitSummary lloyd_dense(const DenseView<T>& x, const double* sample_weight, T* ce
     bool strict = false;
     int iter = 0;
     index_t changed = x.n;  // the last step's label changes
-    std::vector<index_t> slot_changes(static_cast<size_t>(slots.parts));
     for (; iter < max_iter; ++iter) {
         control.check_stop();
         nearest.set_centers(centers);
@@ -114,28 +150,8 @@ FitSummary lloyd_dense(const DenseView<T>& x, const double* sample_weight, T* ce
         // moved any weight; not on the first pass (every row "moves"), nor where all of a
         // pass's moves would only be counted (they cost 12 bytes a row).
         const bool record = iter > 0 && (!exact || sample_weight);
-        parallel_for(slots.parts, threads, [&](index_t s) {
-            const int tid = thread_id();
-            Moves& moves = sums.moves(s);
-            moves.clear();
-            if (exact) sums.clear_slot(s);
-            index_t count = 0;
-            const index_t step = nearest.block_rows() * 4;
-            for (index_t b = slots.begin(s); b < slots.end(s); b += step) {
-                const index_t e = std::min(b + step, slots.end(s));
-                count += nearest.assign(x, b, e, labels, tid, keep_bounds ? bounds_sq.data() : nullptr,
-                                        record ? &moves : nullptr);
-                if (exact) sums.add_rows(s, x, sample_weight, labels, b, e);  // while the rows are in cache
-            }
-            if (!exact) {
-                sums.clear_slot(s);
-                sums.add_moves(s, x, sample_weight, labels);
-            }
-            slot_changes[static_cast<size_t>(s)] = count;
-        });
-        sums.update(exact, threads);
-        changed = 0;
-        for (index_t c : slot_changes) changed += c;
+        changed = lloyd_pass(x, sample_weight, nearest, sums, labels, exact, record,
+                             keep_bounds ? bounds_sq.data() : nullptr, threads);
         const double shift = next_centers();
         // A step that moved only weightless samples leaves the summed centers exactly where
         // they were (shift 0), whereas carried and exact sums may differ by rounding.
@@ -155,53 +171,16 @@ FitSummary lloyd_dense(const DenseView<T>& x, const double* sample_weight, T* ce
         if (stop) break;
     }
     if (!strict || sums.relocated()) {
-        if (keep_bounds && max_iter > 0) relabel_with_bounds(x, assigned.data(), centers, k, bounds_sq.data(), labels, threads);
-        else assign_labels(x, centers, k, labels, threads);
+        if constexpr (kDense) {
+            if (keep_bounds && max_iter > 0) relabel_with_bounds(x, assigned.data(), centers, k, bounds_sq.data(), labels, threads);
+            else assign_labels(x, centers, k, labels, threads);
+        } else {
+            assign_labels(x, centers, k, labels, threads);
+        }
     }
     return FitSummary{control.final_inertia ? inertia(x, sample_weight, centers, labels, threads)
                                             : std::numeric_limits<double>::quiet_NaN(),
                       std::min(iter + 1, max_iter)};
-}
-
-// Runs Lloyd from `centers` (k x d, overwritten by the result); writes labels.
-// View: DenseView<T> or CsrView<T, I> (with csr_lloyd.hpp); sparse rows are summed
-// again every iteration.
-template <class View, class T>
-FitSummary lloyd(const View& x, const double* sample_weight, T* centers, index_t k, label_t* labels,
-                 int max_iter, double tol, const RunControl& control) {
-    if constexpr (std::is_same<View, DenseView<T>>::value) {
-        return lloyd_dense(x, sample_weight, centers, k, labels, max_iter, tol, control);
-    } else {
-        const index_t d = x.d;
-        const int threads = control.n_threads;
-        typename NearestFor<View>::type nearest(k, d, threads);
-        ClusterSums sums(x.n, k, d);
-        std::vector<T> next(static_cast<size_t>(k * d));
-        std::fill(labels, labels + x.n, label_t(-1));
-        bool strict = false, relocated = false;
-        int iter = 0;
-        for (; iter < max_iter; ++iter) {
-            control.check_stop();
-            nearest.set_centers(centers);
-            const index_t changed = assign_and_sum(x, sample_weight, nearest, sums, labels, threads);
-            relocated = relocate_empty_clusters(x, sample_weight, centers, labels, k, sums.sums(), sums.weights(),
-                                                threads);
-            average_centers(sums.sums(), sums.weights(), k, d, next.data(), threads);
-            const double shift = squared_center_shift(centers, next.data(), k, d);
-            std::copy(next.begin(), next.end(), centers);
-            if (control.on_iteration)
-                control.on_iteration(iter, inertia(x, sample_weight, centers, labels, threads));
-            if (changed == 0) {
-                strict = true;
-                break;
-            }
-            if (shift <= tol) break;
-        }
-        if (!strict || relocated) assign_labels(x, centers, k, labels, threads);
-        return FitSummary{control.final_inertia ? inertia(x, sample_weight, centers, labels, threads)
-                                                : std::numeric_limits<double>::quiet_NaN(),
-                          std::min(iter + 1, max_iter)};
-    }
 }
 
 }  // namespace quickmeans

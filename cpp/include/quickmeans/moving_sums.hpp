@@ -38,11 +38,14 @@ struct Moves {
 
 class MovingSums {
 public:
-    MovingSums(index_t n, index_t k, index_t d)
-        : n_(n), k_(k), d_(d), slot_sums_(n, k, d), moves_(static_cast<size_t>(slot_sums_.slots().parts)) {}
+    // Moves are recorded in one list per slot (add_moves), or in `lists` lists of consecutive
+    // rows that carry() adds in order.
+    MovingSums(index_t n, index_t k, index_t d, index_t lists = 0)
+        : n_(n), k_(k), d_(d), slot_sums_(n, k, d),
+          moves_(static_cast<size_t>(lists > 0 ? lists : slot_sums_.slots().parts)) {}
 
     const RangeSplit& slots() const { return slot_sums_.slots(); }
-    Moves& moves(index_t slot) { return moves_[static_cast<size_t>(slot)]; }
+    Moves& moves(index_t list) { return moves_[static_cast<size_t>(list)]; }
 
     // Whether this iteration's pass sums all rows (see add_slot) rather than the moves:
     // the first pass too, since the sums start stale.
@@ -61,9 +64,9 @@ public:
     // clear_slot(s), then add_rows for every block of slot s (exact iterations) or
     // add_moves once the slot's moves are recorded.
     void clear_slot(index_t s) { slot_sums_.clear_slot(s); }
-    template <class T>
-    void add_rows(index_t s, const DenseView<T>& x, const double* sample_weight, const label_t* labels,
-                  index_t begin, index_t end) {
+    template <class View>
+    void add_rows(index_t s, const View& x, const double* sample_weight, const label_t* labels, index_t begin,
+                  index_t end) {
         slot_sums_.add_rows(s, x, sample_weight, labels, begin, end);
     }
     template <class T>
@@ -90,9 +93,12 @@ public:
     }
 
     // Sums all rows again (the pass did not).
-    template <class T>
-    void recompute(const DenseView<T>& x, const double* sample_weight, const label_t* labels, int n_threads) {
-        parallel_for(slots().parts, n_threads, [&](index_t s) { add_slot(s, x, sample_weight, labels, true); });
+    template <class View>
+    void recompute(const View& x, const double* sample_weight, const label_t* labels, int n_threads) {
+        parallel_for(slots().parts, n_threads, [&](index_t s) {
+            clear_slot(s);
+            add_rows(s, x, sample_weight, labels, slots().begin(s), slots().end(s));
+        });
         take_exact(n_threads);
     }
 
@@ -105,12 +111,40 @@ public:
         return false;
     }
 
+    // Instead of add_moves and update(false): every list's moves, in order, added to the
+    // carried sums on one thread. Where k x d is large (sparse rows: text's tens of
+    // thousands of features) and the moved entries few, clearing and reducing every slot's
+    // partial sums cost more than the moves. Returns how many moves were carried.
+    template <class View>
+    index_t carry(const View& x, const double* sample_weight, const label_t* labels) {
+        index_t count = 0;
+        for (const Moves& m : moves_) {
+            for (size_t q = 0; q < m.rows.size(); ++q) {
+                const index_t i = m.rows[q];
+                const double w = weight_of(sample_weight, i);
+                double* out = sums_.data() + static_cast<index_t>(m.from[q]) * d_;
+                double* in = sums_.data() + static_cast<index_t>(labels[i]) * d_;
+                for_each_entry(x, i, [&](index_t j, auto v) {
+                    const double value = w * static_cast<double>(v);
+                    out[j] -= value;
+                    in[j] += value;
+                });
+                weights_[static_cast<size_t>(m.from[q])] -= w;
+                weights_[static_cast<size_t>(labels[i])] += w;
+            }
+            count += static_cast<index_t>(m.rows.size());
+        }
+        exact_now_ = false;
+        carried_ += count;
+        return count;
+    }
+
     // After a pass: the next centers into `next` (k x d), empty clusters relocated (their
     // emptiness judged on exact sums, summing all rows again if need be); returns their
     // squared shift from `centers`. relocated() tells whether a cluster was moved.
-    template <class T>
-    double next_centers(const DenseView<T>& x, const double* sample_weight, const T* centers,
-                        const label_t* labels, T* next, int n_threads) {
+    template <class View, class T>
+    double next_centers(const View& x, const double* sample_weight, const T* centers, const label_t* labels,
+                        T* next, int n_threads) {
         if (!exact_now_ && near_empty()) recompute(x, sample_weight, labels, n_threads);
         relocated_ = relocate_empty_clusters(x, sample_weight, centers, labels, k_, sums(), weights(), n_threads);
         if (relocated_) mark_stale();
