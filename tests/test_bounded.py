@@ -53,16 +53,42 @@ def assert_lloyd_is_reference(X, init, weights=None, tol=0.0, max_iter=300, spar
     return n_iter
 
 
+def overlapping_run(dtype) -> tuple[np.ndarray, np.ndarray]:
+    """Overlapping blobs and k above their number: dozens of iterations, most moving a few
+    samples, so the sums are carried across several exact refreshes."""
+    X = make_blobs(4000, 5, 6, seed=8, spread=3.0, dtype=dtype)
+    return X, X[np.random.RandomState(0).choice(len(X), 40, replace=False)].copy()
+
+
+def zero_weight_case() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Samples of weight zero, which can leave a cluster with members but no weight."""
+    rng = np.random.RandomState(4)
+    X = make_blobs(2500, 3, 8, seed=4, spread=2.0)
+    weights = rng.uniform(0.5, 2.0, len(X))
+    weights[rng.rand(len(X)) < 0.3] = 0.0
+    return X, weights, X[rng.choice(len(X), 30, replace=False)].copy()
+
+
+def clumped_case(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Many clusters on little, clumped data with repeated rows: clusters empty out at
+    various iterations and are relocated, after which carried sums are stale."""
+    rng = np.random.RandomState(seed)
+    base = rng.randint(0, 6, size=(60, 2)).astype(np.float64)
+    X = np.repeat(base, rng.randint(1, 6, size=len(base)), axis=0) + rng.normal(0, 0.01, (1, 2))
+    X = np.concatenate([X, make_blobs(400, 2, 3, seed=seed, spread=1.5)])
+    init = np.concatenate([X[rng.choice(len(X), 20)], rng.uniform(-15, 15, (10, 2))])
+    return X, init
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("sparse", [False, True])
 def test_lloyd_carrying_its_sums_is_the_reference(dtype, threads, sparse) -> None:
-    # Dozens of steps, most moving a few samples: Lloyd's sums are carried across them. As
-    # CSR, a third of the values are zeros (not stored).
-    X = make_blobs(4000, 5, 6, seed=8, spread=3.0, dtype=dtype)
+    # As CSR, a third of the values are zeros (not stored).
+    X, init = overlapping_run(dtype)
     if sparse:
         X[np.random.RandomState(1).rand(*X.shape) < 0.3] = 0
-    init = X[np.random.RandomState(0).choice(len(X), 40, replace=False)].copy()
+        init = X[np.random.RandomState(0).choice(len(X), 40, replace=False)].copy()
     assert assert_lloyd_is_reference(X, init, sparse=sparse) > 20
     for max_iter in (7, 19):  # the last step max_iter allows sums all samples
         assert assert_lloyd_is_reference(X, init, max_iter=max_iter, sparse=sparse) == max_iter
@@ -76,30 +102,19 @@ def test_lloyd_carrying_its_sums_is_the_reference(dtype, threads, sparse) -> Non
 @pytest.mark.filterwarnings("ignore:Number of distinct clusters")  # repeated rows
 def test_lloyd_weights_with_zeros_and_relocations_are_the_reference(sparse) -> None:
     # Weightless samples move without moving any weight; clusters empty out and are relocated.
-    rng = np.random.RandomState(4)
-    X = make_blobs(2500, 3, 8, seed=4, spread=2.0)
-    weights = rng.uniform(0.5, 2.0, len(X))
-    weights[rng.rand(len(X)) < 0.3] = 0.0
-    init = X[rng.choice(len(X), 30, replace=False)].copy()
+    X, weights, init = zero_weight_case()
     assert_lloyd_is_reference(X, init, weights, sparse=sparse)
     for seed in range(12):
-        rng = np.random.RandomState(seed)
-        base = rng.randint(0, 6, size=(60, 2)).astype(np.float64)
-        X = np.repeat(base, rng.randint(1, 6, size=len(base)), axis=0) + rng.normal(0, 0.01, (1, 2))
-        X = np.concatenate([X, make_blobs(400, 2, 3, seed=seed, spread=1.5)])
-        init = np.concatenate([X[rng.choice(len(X), 20)], rng.uniform(-15, 15, (10, 2))])
+        X, init = clumped_case(seed)
         assert_lloyd_is_reference(X, init, max_iter=60, sparse=sparse)
-        weights = rng.randint(0, 3, len(X)).astype(np.float64)
+        weights = np.random.RandomState(seed).randint(0, 3, len(X)).astype(np.float64)
         assert_lloyd_is_reference(X, init, weights, max_iter=60, sparse=sparse)
 
 
 @pytest.mark.parametrize("algorithm", BOUNDED)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_long_overlapping_run_equals_lloyd_and_reference(algorithm, dtype) -> None:
-    # Overlapping blobs and k above their number: dozens of iterations, so the sums are
-    # carried across several exact refreshes.
-    X = make_blobs(4000, 5, 6, seed=8, spread=3.0, dtype=dtype)
-    init = X[np.random.RandomState(0).choice(len(X), 40, replace=False)].copy()
+    X, init = overlapping_run(dtype)
     expected = assert_same_as_lloyd(X, init, algorithm)
     assert expected[3] > 20
     _, labels, _, n_iter = ref.lloyd(X.astype(np.float64), init.astype(np.float64), tol=0.0)
@@ -125,26 +140,16 @@ def test_tol_stop_between_refreshes_returns_exact_centers(algorithm, sparse) -> 
 
 @pytest.mark.parametrize("algorithm", BOUNDED)
 def test_weights_with_zeros_and_clusters_of_zero_weight(algorithm) -> None:
-    # Samples of weight zero can leave a cluster with members but no weight: its emptiness
-    # (and so the relocation) must be judged on exact sums, not on carried ones.
-    rng = np.random.RandomState(4)
-    X = make_blobs(2500, 3, 8, seed=4, spread=2.0)
-    weights = rng.uniform(0.5, 2.0, len(X))
-    weights[rng.rand(len(X)) < 0.3] = 0.0
-    init = X[rng.choice(len(X), 30, replace=False)].copy()
+    # A cluster's emptiness (and so the relocation) must be judged on exact sums, not on
+    # carried ones.
+    X, weights, init = zero_weight_case()
     assert_same_as_lloyd(X, init, algorithm, weights)
 
 
 @pytest.mark.parametrize("algorithm", BOUNDED)
 @pytest.mark.parametrize("seed", range(12))
 def test_runs_with_empty_clusters_relocated_equal_lloyd(algorithm, seed) -> None:
-    # Many clusters on little, clumped data with repeated rows: clusters empty out at
-    # various iterations and are relocated, after which carried sums are stale.
-    rng = np.random.RandomState(seed)
-    base = rng.randint(0, 6, size=(60, 2)).astype(np.float64)
-    X = np.repeat(base, rng.randint(1, 6, size=len(base)), axis=0) + rng.normal(0, 0.01, (1, 2))
-    X = np.concatenate([X, make_blobs(400, 2, 3, seed=seed, spread=1.5)])
-    init = np.concatenate([X[rng.choice(len(X), 20)], rng.uniform(-15, 15, (10, 2))])
+    X, init = clumped_case(seed)
     assert_same_as_lloyd(X, init, algorithm, max_iter=60)
 
 

@@ -17,6 +17,39 @@
 
 namespace quickmeans {
 
+// What moving row i of x (of weight w) from cluster `from` to cluster `to` changes in
+// per-cluster sums (k x d, row-major) and weights. Sparse rows move their stored entries.
+template <class View>
+inline void move_row(const View& x, index_t i, double w, label_t from, label_t to, double* sums, double* weights) {
+    double* out = sums + static_cast<index_t>(from) * x.d;
+    double* in = sums + static_cast<index_t>(to) * x.d;
+    for_each_entry(x, i, [&](index_t j, auto v) {
+        const double value = w * static_cast<double>(v);
+        out[j] -= value;
+        in[j] += value;
+    });
+    weights[from] -= w;
+    weights[to] += w;
+}
+
+// Dense rows as a plain loop over the features (through for_each_entry's callback, 1M x 8
+// float64 Lloyd, which moves rows at every step, was 2-4% slower).
+template <class T>
+inline void move_row(const DenseView<T>& x, index_t i, double w, label_t from, label_t to, double* sums,
+                     double* weights) {
+    const index_t d = x.d;
+    double* out = sums + static_cast<index_t>(from) * d;
+    double* in = sums + static_cast<index_t>(to) * d;
+    const T* xi = x.row(i);
+    for (index_t j = 0; j < d; ++j) {
+        const double value = w * static_cast<double>(xi[j]);
+        out[j] -= value;
+        in[j] += value;
+    }
+    weights[from] -= w;
+    weights[to] += w;
+}
+
 class ClusterSums {
 public:
     ClusterSums(index_t n, index_t k, index_t d) : k_(k), d_(d) {
@@ -76,24 +109,13 @@ public:
 
     // Slot s's partial sums as the changes made by moving rows[q] from cluster from[q]
     // to labels[rows[q]] (after clear_slot(s)): what the moves add to every cluster's sums.
-    template <class T>
-    void add_moves(index_t s, const DenseView<T>& x, const double* sample_weight, const label_t* labels,
+    template <class View>
+    void add_moves(index_t s, const View& x, const double* sample_weight, const label_t* labels,
                    const std::vector<index_t>& rows, const std::vector<label_t>& from) {
         double* sums = slot_sums(s);
-        double* weights = sums + k_ * d_;
         for (size_t q = 0; q < rows.size(); ++q) {
             const index_t i = rows[q];
-            const double w = weight_of(sample_weight, i);
-            double* out = sums + static_cast<index_t>(from[q]) * d_;
-            double* in = sums + static_cast<index_t>(labels[i]) * d_;
-            const T* xi = x.row(i);
-            for (index_t j = 0; j < d_; ++j) {
-                const double v = w * static_cast<double>(xi[j]);
-                out[j] -= v;
-                in[j] += v;
-            }
-            weights[from[q]] -= w;
-            weights[labels[i]] += w;
+            move_row(x, i, weight_of(sample_weight, i), from[q], labels[i], sums, sums + k_ * d_);
         }
     }
 

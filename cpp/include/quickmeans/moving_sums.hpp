@@ -121,16 +121,7 @@ public:
         for (const Moves& m : moves_) {
             for (size_t q = 0; q < m.rows.size(); ++q) {
                 const index_t i = m.rows[q];
-                const double w = weight_of(sample_weight, i);
-                double* out = sums_.data() + static_cast<index_t>(m.from[q]) * d_;
-                double* in = sums_.data() + static_cast<index_t>(labels[i]) * d_;
-                for_each_entry(x, i, [&](index_t j, auto v) {
-                    const double value = w * static_cast<double>(v);
-                    out[j] -= value;
-                    in[j] += value;
-                });
-                weights_[static_cast<size_t>(m.from[q])] -= w;
-                weights_[static_cast<size_t>(labels[i])] += w;
+                move_row(x, i, weight_of(sample_weight, i), m.from[q], labels[i], sums_.data(), weights_.data());
             }
             count += static_cast<index_t>(m.rows.size());
         }
